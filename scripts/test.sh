@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's test command: installs prerequisites, builds everything (the native shim included)
+# and runs the test suite. Ends with a one-line summary "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --python
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test TransferKit.sln -c Release "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# dotnet test prints one "Passed!/Failed!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test assembly.
+summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" |
+  sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' |
+  awk '{f+=$1; p+=$2; s+=$3} END {if (NR > 0) printf "%d passed, %d failed, %d skipped\n", p, f, s}')
+if [[ -n "$summary" ]]; then echo "$summary"; fi
+exit "$status"
