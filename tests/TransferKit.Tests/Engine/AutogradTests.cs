@@ -1,0 +1,157 @@
+namespace TransferKit.Tests.Engine;
+
+using Torch = TransferKit.Torch.Torch;
+
+public class AutogradTests
+{
+    [Fact]
+    public void Gradient_of_a_sum_of_squares_is_twice_the_input()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var x = Torch.FromArray(new[] { 1f, -2f, 3f }).RequiresGrad_();
+        var loss = (x * x).Sum();
+        loss.Backward();
+        Assert.Equal(new float[] { 2, -4, 6 }, x.Grad!.ToArray<float>());
+    }
+
+    [Fact]
+    public void Gradients_of_a_matmul_are_the_transposed_operands()
+    {
+        using var scope = Torch.NewDisposeScope();
+        // L = sum(A @ B): dL/dA = 1 @ B^T (row sums of B), dL/dB = A^T @ 1 (column sums of A).
+        var a = Torch.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3).RequiresGrad_();
+        var b = Torch.FromArray(new float[] { 1, 2, 3, 4, 5, 6 }, 3, 2).RequiresGrad_();
+        a.MatMul(b).Sum().Backward();
+        Assert.Equal(new float[] { 3, 7, 11, 3, 7, 11 }, a.Grad!.ToArray<float>());
+        Assert.Equal(new float[] { 5, 5, 7, 7, 9, 9 }, b.Grad!.ToArray<float>());
+    }
+
+    [Fact]
+    public void Gradient_of_cross_entropy_built_from_log_softmax_is_softmax_minus_one_hot()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var logits = Torch.FromArray(new float[] { 1, 2, 3 }).RequiresGrad_();
+        // loss = -log(softmax(z)[target]) for target 0
+        var loss = -logits.LogSoftmax(0).Select(0, 0);
+        loss.Backward();
+        float z = MathF.Exp(1) + MathF.Exp(2) + MathF.Exp(3);
+        var expected = new[] { MathF.Exp(1) / z - 1, MathF.Exp(2) / z, MathF.Exp(3) / z };
+        Approx.Equal(expected, logits.Grad!.ToArray<float>());
+        Assert.Equal(-MathF.Log(MathF.Exp(1) / z), loss.Item<float>(), 5);
+    }
+
+    [Fact]
+    public void Gradient_through_softmax_then_log_matches_log_softmax()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var a = Torch.FromArray(new float[] { 0.5f, -1, 2 }).RequiresGrad_();
+        var weights = Torch.FromArray(new float[] { 1, 2, 3 });
+        (a.Softmax(0).Log() * weights).Sum().Backward();
+        var viaSoftmaxLog = a.Grad!.ToArray<float>();
+
+        var b = Torch.FromArray(new float[] { 0.5f, -1, 2 }).RequiresGrad_();
+        (b.LogSoftmax(0) * weights).Sum().Backward();
+        // Analytic: d/dz_i sum_j w_j log p_j = w_i - p_i * sum_j w_j
+        float[] z = { 0.5f, -1, 2 };
+        float s = z.Sum(MathF.Exp);
+        var analytic = z.Select((v, i) => (i + 1) - MathF.Exp(v) / s * 6).ToArray();
+        Approx.Equal(analytic, viaSoftmaxLog, 1e-5);
+        Approx.Equal(analytic, b.Grad!.ToArray<float>(), 1e-5);
+    }
+
+    [Fact]
+    public void Backward_with_an_explicit_gradient_for_a_non_scalar_output()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var x = Torch.FromArray(new[] { 1f, 2f }).RequiresGrad_();
+        var y = x * 3;
+        y.Backward(Torch.FromArray(new[] { 1f, 10f }));
+        Assert.Equal(new float[] { 3, 30 }, x.Grad!.ToArray<float>());
+    }
+
+    [Fact]
+    public void Gradients_accumulate_until_cleared()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var x = Torch.FromArray(new[] { 2f }).RequiresGrad_();
+        Assert.Null(x.Grad);
+        (x * x).Sum().Backward();
+        (x * x).Sum().Backward();
+        Assert.Equal(8f, x.Grad!.Item<float>());
+        x.ClearGrad();
+        Assert.Null(x.Grad);
+        (x * 5).Sum().Backward();
+        Assert.Equal(5f, x.Grad!.Item<float>());
+        x.Grad!.Zero_();
+        Assert.Equal(0f, x.Grad!.Item<float>());
+    }
+
+    [Fact]
+    public void NoGrad_stops_recording_and_restores_the_previous_mode()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var x = Torch.Ones(new long[] { 2 }, ScalarType.Float32, requiresGrad: true);
+        Assert.True(Torch.IsGradEnabled);
+        using (Torch.NoGrad())
+        {
+            Assert.False(Torch.IsGradEnabled);
+            Assert.False((x * 2).RequiresGrad);
+            using (Torch.EnableGrad())
+                Assert.True((x * 2).RequiresGrad);
+            Assert.False(Torch.IsGradEnabled);
+        }
+        Assert.True(Torch.IsGradEnabled);
+        Assert.True((x * 2).RequiresGrad);
+    }
+
+    [Fact]
+    public void Detach_cuts_the_graph_but_shares_data()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var x = Torch.FromArray(new[] { 1f, 2f }).RequiresGrad_();
+        var y = (x * 2).Detach();
+        Assert.False(y.RequiresGrad);
+        Assert.True(y.IsLeaf);
+        Assert.False((x * 2).IsLeaf);
+        var d = x.Detach();
+        using (Torch.NoGrad()) d.Add_(1);
+        Assert.Equal(new float[] { 2, 3 }, x.ToArray<float>());
+    }
+
+    [Fact]
+    public void Backward_on_a_tensor_without_grad_raises_libtorchs_message()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var x = Torch.Ones(2);
+        var e = Assert.Throws<TorchException>(() => x.Sum().Backward());
+        Assert.Contains("does not require grad", e.Message);
+    }
+
+    [Fact]
+    public void Deterministic_mode_and_thread_count_can_be_switched()
+    {
+        bool before = Torch.AreDeterministicAlgorithmsEnabled;
+        try
+        {
+            Torch.UseDeterministicAlgorithms(true);
+            Assert.True(Torch.AreDeterministicAlgorithmsEnabled);
+        }
+        finally
+        {
+            Torch.UseDeterministicAlgorithms(before);
+        }
+
+        int threads = Torch.NumThreads;
+        Assert.Equal(Environment.ProcessorCount, threads); // TransferKit's default: every logical core
+        try
+        {
+            Torch.NumThreads = 1;
+            Assert.Equal(1, Torch.NumThreads);
+        }
+        finally
+        {
+            Torch.NumThreads = threads;
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Torch.NumThreads = 0);
+    }
+}
