@@ -25,23 +25,8 @@ public sealed partial class Tensor
     /// </summary>
     public void Backward(Tensor? gradient = null, bool retainGraph = false, bool createGraph = false)
     {
-        var handle = Handle;
-        if (gradient is null)
-        {
-            Check(NativeMethods.tk_backward(handle, IntPtr.Zero, retainGraph ? 1 : 0, createGraph ? 1 : 0));
-            return;
-        }
-        var gradHandle = gradient.Handle;
-        bool added = false;
-        try
-        {
-            gradHandle.DangerousAddRef(ref added);
-            Check(NativeMethods.tk_backward(handle, gradHandle.DangerousGetHandle(), retainGraph ? 1 : 0, createGraph ? 1 : 0));
-        }
-        finally
-        {
-            if (added) gradHandle.DangerousRelease();
-        }
+        using var optional = new OptionalHandles(gradient);
+        Check(NativeMethods.tk_backward(Handle, optional.P0, retainGraph ? 1 : 0, createGraph ? 1 : 0));
     }
 
     /// <summary>
