@@ -1,0 +1,116 @@
+using TransferKit.Torch;
+
+namespace TransferKit.Training;
+
+/// <summary>
+/// Base of the optimizers: parameter groups, per-parameter state, and the checks that catch
+/// mistakes before training (frozen parameters handed in, an empty trainable set, a parameter
+/// in two groups). <see cref="Step"/> updates the parameters from their gradients without
+/// recording autograd and frees its temporaries deterministically.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    private readonly Dictionary<Tensor, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Validates and stores the groups, filling unset rates from the defaults.</summary>
+    protected Optimizer(IEnumerable<ParamGroup> groups, double learningRate, double weightDecay)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        if (learningRate < 0) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be >= 0");
+        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be >= 0");
+        ParamGroups = groups.ToArray();
+        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        int total = 0;
+        for (int g = 0; g < ParamGroups.Count; g++)
+        {
+            var group = ParamGroups[g];
+            string label = group.Name ?? $"group {g}";
+            group.LearningRate = group.RequestedLearningRate ?? learningRate;
+            group.InitialLearningRate = group.LearningRate;
+            group.WeightDecay = group.RequestedWeightDecay ?? weightDecay;
+            int frozen = 0;
+            foreach (var p in group.Parameters)
+            {
+                if (!seen.Add(p)) throw new ArgumentException($"A parameter appears in more than one parameter group ({label}).", nameof(groups));
+                if (!p.RequiresGrad) frozen++;
+                if (!p.Dtype.IsFloatingPoint()) throw new ArgumentException($"{label}: cannot optimize a {p.Dtype.PyTorchName()} tensor.", nameof(groups));
+            }
+            if (frozen > 0)
+                throw new ArgumentException(
+                    $"{label}: {frozen} of {group.Parameters.Count} parameters do not require gradients (they are frozen) and would never be updated. " +
+                    "Pass only trainable parameters, e.g. model.TrainableParameters().", nameof(groups));
+            total += group.Parameters.Count;
+        }
+        if (total == 0) throw new ArgumentException("The optimizer was given no parameters to train (the trainable set is empty: is everything frozen?).", nameof(groups));
+    }
+
+    /// <summary>The parameter groups, in order.</summary>
+    public IReadOnlyList<ParamGroup> ParamGroups { get; }
+
+    /// <summary>Number of <see cref="Step"/> calls so far.</summary>
+    public long StepCount { get; private set; }
+
+    /// <summary>Applies one update to every parameter that has a gradient.</summary>
+    public void Step()
+    {
+        using var noGrad = Torch.Torch.NoGrad();
+        using var scope = Torch.Torch.NewDisposeScope();
+        StepCount++;
+        foreach (var group in ParamGroups)
+            foreach (var p in group.Parameters)
+            {
+                var grad = p.Grad;
+                if (grad is null) continue;
+                Update(group, p, grad, State(p));
+            }
+    }
+
+    /// <summary>Updates one parameter. Runs without autograd, inside a dispose scope.</summary>
+    /// <param name="group">The parameter's group (learning rate, weight decay).</param>
+    /// <param name="parameter">The parameter to update in place.</param>
+    /// <param name="grad">Its gradient.</param>
+    /// <param name="state">Its state slots (<see cref="StateSize"/> long), null until first set.</param>
+    protected abstract void Update(ParamGroup group, Tensor parameter, Tensor grad, Tensor?[] state);
+
+    /// <summary>How many state tensors each parameter keeps (momentum buffer, moments, ...).</summary>
+    protected abstract int StateSize { get; }
+
+    /// <summary>Stores a state tensor, taking it out of the step's dispose scope.</summary>
+    protected static Tensor Keep(Tensor?[] state, int slot, Tensor value)
+    {
+        state[slot]?.Dispose();
+        state[slot] = value.DetachFromDisposeScope();
+        return value;
+    }
+
+    private Tensor?[] State(Tensor p)
+    {
+        if (!_state.TryGetValue(p, out var s))
+        {
+            s = new Tensor[StateSize];
+            _state[p] = s;
+        }
+        return s;
+    }
+
+    /// <summary>State of one parameter (for checkpoints and tests); empty slots are null.</summary>
+    public IReadOnlyList<Tensor?> GetState(Tensor parameter) =>
+        _state.TryGetValue(parameter, out var s) ? s : Array.Empty<Tensor?>();
+
+    /// <summary>Clears the gradients of every parameter (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
+    public void ZeroGrad()
+    {
+        foreach (var group in ParamGroups)
+            foreach (var p in group.Parameters)
+                p.ClearGrad();
+    }
+
+    /// <summary>Frees the optimizer's state tensors (not the parameters).</summary>
+    public void Dispose()
+    {
+        foreach (var slots in _state.Values)
+            foreach (var t in slots) t?.Dispose();
+        _state.Clear();
+        GC.SuppressFinalize(this);
+    }
+}

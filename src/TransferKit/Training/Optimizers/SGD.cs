@@ -1,0 +1,52 @@
+using TransferKit.Torch;
+
+namespace TransferKit.Training;
+
+/// <summary>
+/// Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight decay,
+/// computing exactly what PyTorch's <c>torch.optim.SGD</c> computes.
+/// </summary>
+public sealed class SGD : Optimizer
+{
+    /// <summary>Creates the optimizer over one group of parameters.</summary>
+    public SGD(IEnumerable<Tensor> parameters, double learningRate, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false)
+        : this(new[] { new ParamGroup(parameters) }, learningRate, momentum, dampening, weightDecay, nesterov) { }
+
+    /// <summary>Creates the optimizer over parameter groups (unset group rates take <paramref name="learningRate"/>).</summary>
+    public SGD(IEnumerable<ParamGroup> groups, double learningRate, double momentum = 0, double dampening = 0,
+        double weightDecay = 0, bool nesterov = false)
+        : base(groups, learningRate, weightDecay)
+    {
+        if (momentum < 0) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "momentum must be >= 0");
+        if (nesterov && (momentum <= 0 || dampening != 0))
+            throw new ArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening.", nameof(nesterov));
+        Momentum = momentum;
+        Dampening = dampening;
+        Nesterov = nesterov;
+    }
+
+    /// <summary>Momentum factor.</summary>
+    public double Momentum { get; }
+    /// <summary>Dampening for momentum.</summary>
+    public double Dampening { get; }
+    /// <summary>Whether Nesterov momentum is used.</summary>
+    public bool Nesterov { get; }
+
+    /// <inheritdoc />
+    protected override int StateSize => 1;
+
+    /// <inheritdoc />
+    protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Tensor?[] state)
+    {
+        Tensor d = group.WeightDecay != 0 ? grad.Add(parameter.Mul(group.WeightDecay)) : grad;
+        if (Momentum != 0)
+        {
+            var buffer = state[0];
+            if (buffer is null) buffer = Keep(state, 0, d.Clone());
+            else buffer.Mul_(Momentum).Add_(d, alpha: 1 - Dampening);
+            d = Nesterov ? d.Add(buffer.Mul(Momentum)) : buffer;
+        }
+        parameter.Add_(d, alpha: -group.LearningRate);
+    }
+}

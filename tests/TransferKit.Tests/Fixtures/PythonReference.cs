@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace TransferKit.Tests.Fixtures;
+
+/// <summary>
+/// Runs reference computations in real PyTorch (Debian's python3-torch, at /usr/bin/python3) and
+/// caches their output files outside git, keyed by the script's content, so parity tests compare
+/// TransferKit with PyTorch itself and not with numbers typed into the test.
+/// </summary>
+internal static class PythonReference
+{
+    public const string Interpreter = "/usr/bin/python3";
+
+    private static readonly Lazy<string?> UnavailableReason = new(Probe);
+
+    /// <summary>Why PyTorch cannot be used here, or null when it can.</summary>
+    public static string? WhyUnavailable => UnavailableReason.Value;
+
+    private static string? Probe()
+    {
+        if (!File.Exists(Interpreter))
+            return $"{Interpreter} not found: install python3-torch (bash scripts/setup.sh --python)";
+        try
+        {
+            var (code, output) = Run("-c \"import torch, torchvision; print(torch.__version__)\"", Directory.GetCurrentDirectory(), TimeSpan.FromMinutes(2));
+            return code == 0 ? null : $"PyTorch is not importable by {Interpreter}: {output.Trim()}";
+        }
+        catch (Exception e)
+        {
+            return $"could not start {Interpreter}: {e.Message}";
+        }
+    }
+
+    /// <summary>The fixture script's path in the test output folder.</summary>
+    public static string ScriptPath(string scriptName) => Path.Combine(AppContext.BaseDirectory, "Fixtures", scriptName);
+
+    /// <summary>
+    /// Runs <paramref name="scriptName"/> (from Fixtures/) with an output folder as its first
+    /// argument, once per script content; returns that folder.
+    /// </summary>
+    public static string Fixture(string scriptName, params string[] extraArgs)
+    {
+        string script = ScriptPath(scriptName);
+        string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(File.ReadAllText(script) + string.Join("\0", extraArgs))))[..16];
+        string dir = Path.Combine(Path.GetTempPath(), "transferkit-fixtures", Path.GetFileNameWithoutExtension(scriptName) + "-" + key);
+        string done = Path.Combine(dir, ".complete");
+        if (File.Exists(done)) return dir;
+        lock (typeof(PythonReference))
+        {
+            if (File.Exists(done)) return dir;
+            string staging = dir + ".tmp-" + Environment.ProcessId;
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            Directory.CreateDirectory(staging);
+            string args = $"\"{script}\" \"{staging}\" " + string.Join(" ", extraArgs.Select(a => $"\"{a}\""));
+            var (code, output) = Run(args, staging, TimeSpan.FromMinutes(10));
+            if (code != 0) throw new InvalidOperationException($"Fixture script {scriptName} failed (exit {code}):\n{output}");
+            File.WriteAllText(Path.Combine(staging, ".complete"), DateTime.UtcNow.ToString("O"));
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+            Directory.Move(staging, dir);
+            return dir;
+        }
+    }
+
+    /// <summary>Runs the interpreter with arguments; returns the exit code and combined output.</summary>
+    public static (int ExitCode, string Output) Run(string arguments, string workingDirectory, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo(Interpreter, arguments)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["OMP_NUM_THREADS"] = "2";
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Interpreter}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{Interpreter} {arguments} did not finish within {timeout}");
+        }
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}
+
+/// <summary>A fact that needs PyTorch as its reference; skipped, with the reason, where it is missing.</summary>
+public sealed class PyTorchFactAttribute : FactAttribute
+{
+    public PyTorchFactAttribute()
+    {
+        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
+    }
+}
+
+/// <summary>A theory that needs PyTorch as its reference; skipped, with the reason, where it is missing.</summary>
+public sealed class PyTorchTheoryAttribute : TheoryAttribute
+{
+    public PyTorchTheoryAttribute()
+    {
+        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
+    }
+}
