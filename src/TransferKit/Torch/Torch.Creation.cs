@@ -111,24 +111,8 @@ public static partial class Torch
     {
         ArgumentNullException.ThrowIfNull(tensors);
         if (tensors.Count == 0) throw new ArgumentException($"{(stack ? "Stack" : "Cat")} needs at least one tensor.", nameof(tensors));
-        var handles = new TensorHandle[tensors.Count];
-        var raw = new IntPtr[tensors.Count];
-        var added = new bool[tensors.Count];
-        try
-        {
-            for (int k = 0; k < handles.Length; k++)
-            {
-                handles[k] = tensors[k].Handle;
-                handles[k].DangerousAddRef(ref added[k]);
-                raw[k] = handles[k].DangerousGetHandle();
-            }
-            fixed (IntPtr* p = raw)
-                return Tensor.FromNative(stack ? NativeMethods.tk_stack(p, raw.Length, dim) : NativeMethods.tk_cat(p, raw.Length, dim));
-        }
-        finally
-        {
-            for (int k = 0; k < handles.Length; k++)
-                if (added[k]) handles[k].DangerousRelease();
-        }
+        using var handles = new HandleArray(tensors);
+        fixed (IntPtr* p = handles.Raw)
+            return Tensor.FromNative(stack ? NativeMethods.tk_stack(p, handles.Raw.Length, dim) : NativeMethods.tk_cat(p, handles.Raw.Length, dim));
     }
 }

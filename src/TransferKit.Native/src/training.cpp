@@ -1,0 +1,80 @@
+// Services the training loop needs: gradient clipping over many tensors, RNG state for
+// checkpoints, and CPU autocast (bf16) control.
+#include "tk_common.h"
+
+#include <ATen/autocast_mode.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+#include <mutex>
+#include <vector>
+
+// Scales the gradients of `params` in place so that their global `norm_type`-norm is at most
+// max_norm (PyTorch's clip_grad_norm_). Parameters without a gradient are skipped. Writes the
+// total norm before clipping to *total_norm.
+TK_EXPORT int32_t tk_clip_grad_norm_(const tk_tensor* params, int32_t count, double max_norm, double norm_type,
+                                     double* total_norm) {
+  TK_TRY
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> grads;
+  for (int32_t k = 0; k < count; ++k) {
+    const at::Tensor& g = params[k]->grad();
+    if (g.defined()) grads.push_back(g);
+  }
+  if (grads.empty()) {
+    *total_norm = 0;
+    return 0;
+  }
+  at::Tensor total;
+  if (std::isinf(norm_type)) {
+    std::vector<at::Tensor> maxes;
+    for (auto& g : grads) maxes.push_back(g.abs().max());
+    total = at::stack(maxes).max();
+  } else {
+    std::vector<at::Tensor> norms;
+    for (auto& g : grads) norms.push_back(at::norm(g, norm_type));
+    total = at::norm(at::stack(norms), norm_type);
+  }
+  at::Tensor coef = at::clamp(max_norm / (total + 1e-6), c10::nullopt, 1.0);
+  for (auto& g : grads) g.mul_(coef);
+  *total_norm = total.item<double>();
+  return 0;
+  TK_CATCH(1)
+}
+
+// The default CPU generator's state (a uint8 tensor) and its restoration.
+TK_EXPORT tk_tensor tk_get_rng_state() {
+  TK_TRY
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return tk::wrap(gen.get_state());
+  TK_CATCH(nullptr)
+}
+
+TK_EXPORT int32_t tk_set_rng_state(tk_tensor state) {
+  TK_TRY
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(*state);
+  return 0;
+  TK_CATCH(1)
+}
+
+// CPU autocast on the calling thread. Returns the previous enabled flag.
+TK_EXPORT int32_t tk_autocast_cpu_enter(int32_t dtype) {
+  TK_TRY
+  bool previous = at::autocast::is_cpu_enabled();
+  at::autocast::set_cpu_enabled(true);
+  at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(dtype));
+  at::autocast::increment_nesting();
+  return previous ? 1 : 0;
+  TK_CATCH(-1)
+}
+
+TK_EXPORT int32_t tk_autocast_cpu_exit(int32_t previous_enabled) {
+  TK_TRY
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  at::autocast::set_cpu_enabled(previous_enabled != 0);
+  return 0;
+  TK_CATCH(1)
+}

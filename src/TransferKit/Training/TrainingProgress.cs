@@ -1,0 +1,27 @@
+namespace TransferKit.Training;
+
+/// <summary>Which part of an epoch is running.</summary>
+public enum TrainingPhase
+{
+    /// <summary>Updating the weights.</summary>
+    Train,
+    /// <summary>Measuring on validation data.</summary>
+    Validate,
+}
+
+/// <summary>Reported through <see cref="IProgress{T}"/> after every batch, for progress bars.</summary>
+/// <param name="Epoch">Current epoch (from 1).</param>
+/// <param name="Epochs">Total epochs planned.</param>
+/// <param name="Phase">Training or validation.</param>
+/// <param name="Batch">Batches done in this phase.</param>
+/// <param name="BatchCount">Batches in the phase when the source knows it (an <see cref="IReadOnlyCollection{T}"/>), else null.</param>
+/// <param name="RunningLoss">Mean loss so far in this phase.</param>
+/// <param name="RunningAccuracy">Accuracy so far in this phase.</param>
+public sealed record TrainingProgress(int Epoch, int Epochs, TrainingPhase Phase, int Batch, int? BatchCount, double RunningLoss, double RunningAccuracy);
+
+/// <summary>What <see cref="Trainer.Fit"/> returns.</summary>
+/// <param name="History">Per-epoch metrics.</param>
+/// <param name="BestEpoch">The epoch whose weights the model holds when <see cref="TrainerOptions.RestoreBestWeights"/> is on.</param>
+/// <param name="StoppedEarly">True when early stopping ended the run.</param>
+/// <param name="Cancelled">True when the cancellation token ended the run (after the current batch).</param>
+public sealed record TrainingResult(History History, EpochResult? BestEpoch, bool StoppedEarly, bool Cancelled);
