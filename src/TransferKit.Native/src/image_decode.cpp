@@ -88,7 +88,8 @@ int32_t unsupported(const uint8_t* d, size_t n, Failure& f) {
     f.set(kUnsupported, "unsupported image format %s (only JPEG and PNG can be decoded)", format_name(fmt));
   } else {
     char hex[3 * 8 + 1] = {0};
-    for (size_t k = 0; k < n && k < 8; ++k) std::snprintf(hex + 3 * k, 4, k ? " %02x" : "%02x ", d[k]);
+    size_t used = 0;
+    for (size_t k = 0; k < n && k < 8; ++k) used += std::snprintf(hex + used, sizeof hex - used, k ? " %02x" : "%02x", d[k]);
     f.set(kUnsupported, "unsupported image format: the data starts with bytes %s, which is neither JPEG nor PNG",
           hex);
   }
@@ -196,7 +197,9 @@ int jpeg_phase_header(jpeg_decompress_struct* cinfo, JpegError* err, JpegProgres
 }
 
 // Phase 2: decode every scanline into `out` (rows of `stride` bytes), through `scratch` (4 bytes a
-// pixel) for CMYK. The trailer after the last scanline is not read: a missing EOI is not an error.
+// pixel) for CMYK. jpeg_finish_decompress is not called: nothing after the last scan matters. (The
+// entropy decoder still reads ahead up to the EOI marker, so a file cut anywhere before its last
+// byte is truncated, as in Pillow.)
 int jpeg_phase_pixels(jpeg_decompress_struct* cinfo, JpegError* err, uint8_t* out, size_t stride, uint8_t* scratch) {
   if (setjmp(err->jump)) return 1;
   jpeg_start_decompress(cinfo);
