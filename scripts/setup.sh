@@ -12,6 +12,8 @@ packages=(
   make
   libtorch-dev          # libtorch 1.13 (CPU) headers, CMake config and libraries
   libopenblas0-pthread  # multi-threaded BLAS for Linear layers (the default reference BLAS is single-threaded)
+  libjpeg62-turbo-dev   # JPEG decoding in the shim (libjpeg-turbo, the library Pillow uses)
+  libpng-dev            # PNG decoding in the shim
 )
 for arg in "$@"; do
   case "$arg" in

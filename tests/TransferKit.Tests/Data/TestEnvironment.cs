@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace TransferKit.Tests.Data;
+
+/// <summary>Where the shared data sets are, and how to ask the Python reference (Pillow, torchvision).</summary>
+internal static class TestEnvironment
+{
+    /// <summary>The shared data folder: $TRANSFERKIT_DATA, or /work/shared/data.</summary>
+    public static string DataRoot =>
+        Environment.GetEnvironmentVariable("TRANSFERKIT_DATA") is { Length: > 0 } dir ? dir : "/work/shared/data";
+
+    public static string Hymenoptera => Path.Combine(DataRoot, "hymenoptera_data");
+    public static string Mnist => Path.Combine(DataRoot, "mnist");
+    public static string FashionMnist => Path.Combine(DataRoot, "fashion-mnist");
+
+    /// <summary>Debian's Python, which has python3-torch, python3-torchvision and Pillow ($TRANSFERKIT_PYTHON overrides).</summary>
+    public static string Python =>
+        Environment.GetEnvironmentVariable("TRANSFERKIT_PYTHON") is { Length: > 0 } py ? py : "/usr/bin/python3";
+
+    /// <summary>Runs a Python script (given as text) with arguments; returns its standard output or fails the test.</summary>
+    public static string RunPython(string script, params string[] args)
+    {
+        Assert.True(File.Exists(Python), $"The Python reference {Python} is missing: run `bash scripts/setup.sh --python`.");
+        string file = Path.Combine(Path.GetTempPath(), $"tk-ref-{Guid.NewGuid():N}.py");
+        File.WriteAllText(file, script);
+        try
+        {
+            var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add(file);
+            foreach (var a in args) info.ArgumentList.Add(a);
+            using var process = Process.Start(info)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            string stdout = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, $"The Python reference failed ({process.ExitCode}):\n{stderr.Result}");
+            return stdout;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    public static string Sha256(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(SHA256.HashData(data));
+
+    /// <summary>A fresh temporary folder, deleted by <see cref="IDisposable.Dispose"/>.</summary>
+    public static TempDir NewTempDir() => new();
+
+    public sealed class TempDir : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"tk-test-{Guid.NewGuid():N}");
+        public TempDir() => Directory.CreateDirectory(Path);
+        public string File(string name) => System.IO.Path.Combine(Path, name);
+        public void Dispose()
+        {
+            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        }
+    }
+}
