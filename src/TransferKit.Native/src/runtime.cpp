@@ -4,6 +4,10 @@
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <string>
 
 namespace {
@@ -82,3 +86,18 @@ TK_EXPORT int32_t tk_set_grad_enabled(int32_t enabled) {
 }
 
 TK_EXPORT int32_t tk_is_grad_enabled() { return at::GradMode::is_enabled() ? 1 : 0; }
+
+// Gives the calling thread its own intra-op thread count without changing the process-wide
+// setting, as PyTorch does in DataLoader workers (several workers each running multi-threaded
+// kernels would oversubscribe the cores). libtorch initialises a thread's OpenMP thread count
+// lazily on its first parallel kernel, so run one first, then override it for this thread only.
+TK_EXPORT int32_t tk_set_thread_local_num_threads(int32_t n) {
+  TK_TRY
+  TORCH_CHECK(n > 0, "thread count must be positive, got ", n);
+  at::ones({1 << 16}).add_(1);
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#endif
+  return 0;
+  TK_CATCH(1)
+}

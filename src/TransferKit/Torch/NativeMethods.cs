@@ -21,6 +21,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int tk_abi_version();
     [LibraryImport(Library)] internal static partial int tk_set_num_threads(int n);
     [LibraryImport(Library)] internal static partial int tk_get_num_threads();
+    [LibraryImport(Library)] internal static partial int tk_set_thread_local_num_threads(int n);
     [LibraryImport(Library)] internal static partial int tk_manual_seed(ulong seed);
     [LibraryImport(Library)] internal static partial int tk_set_deterministic(int enabled, int warnOnly);
     [LibraryImport(Library)] internal static partial int tk_get_deterministic();

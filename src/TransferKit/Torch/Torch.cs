@@ -62,6 +62,17 @@ public static partial class Torch
         }
     }
 
+    /// <summary>
+    /// Sets the intra-op thread count of the calling thread only (the process-wide
+    /// <see cref="NumThreads"/> is unchanged). Data-loader workers use 1 so that several of them do
+    /// not oversubscribe the cores.
+    /// </summary>
+    public static void SetThreadLocalNumThreads(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Tensor.Check(NativeMethods.tk_set_thread_local_num_threads(threads));
+    }
+
     /// <summary>True when libtorch has CUDA support and sees a GPU.</summary>
     public static bool CudaIsAvailable => NativeMethods.tk_cuda_is_available() != 0;
 

@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using TransferKit.Torch;
+using TransferKit.Training;
+
+namespace TransferKit.Data;
+
+/// <summary>
+/// Turns an <see cref="IImageDataset"/> into mini-batches (PyTorch's <c>DataLoader</c>): order
+/// (optionally shuffled with a seed, the same for the same seed and epoch), a per-sample transform
+/// given a reproducible <see cref="Random"/>, collation into [N, ...] image and int64 label tensors,
+/// and optional worker threads that prepare batches in parallel with bounded prefetch. Each
+/// enumeration is one epoch; the batches handed out belong to the consumer (the
+/// <see cref="Trainer"/> disposes them). Stopping early, an exception in a worker (rethrown to the
+/// consumer unchanged, so it still names the file) or cancellation frees every batch prepared ahead.
+/// </summary>
+public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
+{
+    private readonly IImageDataset _dataset;
+    private readonly Func<Tensor, Random, Tensor>? _transform;
+    private int _nextEpoch = 1;
+
+    /// <summary>Creates the loader.</summary>
+    /// <param name="dataset">The samples.</param>
+    /// <param name="options">Batching, shuffling and worker settings.</param>
+    /// <param name="transform">
+    /// Applied to each sample's image with a per-sample random generator (pass an image
+    /// transform's <c>Apply</c> method); null collates the decoded images as they are.
+    /// </param>
+    public DataLoader(IImageDataset dataset, DataLoaderOptions? options = null, Func<Tensor, Random, Tensor>? transform = null)
+    {
+        _dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
+        Options = options ?? new DataLoaderOptions();
+        Options.Validate();
+        _transform = transform;
+    }
+
+    /// <summary>The settings.</summary>
+    public DataLoaderOptions Options { get; }
+
+    /// <summary>The dataset.</summary>
+    public IImageDataset Dataset => _dataset;
+
+    /// <summary>Batches per epoch.</summary>
+    public int Count => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+
+    /// <summary>Makes the next enumeration produce epoch <paramref name="epoch"/>'s order (the trainer calls this).</summary>
+    public void SetEpoch(int epoch) => _nextEpoch = epoch;
+
+    /// <summary>One epoch of batches.</summary>
+    public IEnumerator<Batch> GetEnumerator() => Batches().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>One epoch of batches, stopping with <see cref="OperationCanceledException"/> when cancelled.</summary>
+    public IEnumerable<Batch> Batches(CancellationToken cancellationToken = default)
+    {
+        int epoch = _nextEpoch++;
+        int[][] plan = Plan(epoch);
+        return Options.NumWorkers == 0 ? Sequential(plan, epoch, cancellationToken) : Parallel(plan, epoch, cancellationToken);
+    }
+
+    /// <summary>The sample indices of each batch of an epoch.</summary>
+    internal int[][] Plan(int epoch)
+    {
+        int n = _dataset.Count;
+        var order = Enumerable.Range(0, n).ToArray();
+        if (Options.Shuffle) new Random(SeedMixer.Mix(Options.Seed, epoch)).Shuffle(order);
+        return order.Chunk(Options.BatchSize).Where(c => !Options.DropLast || c.Length == Options.BatchSize).ToArray();
+    }
+
+    private IEnumerable<Batch> Sequential(int[][] plan, int epoch, CancellationToken cancellationToken)
+    {
+        foreach (var indices in plan)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Collate(indices, epoch);
+        }
+    }
+
+    private IEnumerable<Batch> Parallel(int[][] plan, int epoch, CancellationToken cancellationToken)
+    {
+        var queue = new BlockingCollection<BatchJob>();
+        var workers = Enumerable.Range(0, Options.NumWorkers).Select(w => new Thread(() => Work(queue)) { IsBackground = true, Name = $"TransferKit loader worker {w}" }).ToArray();
+        foreach (var t in workers) t.Start();
+        var pending = new Queue<BatchJob>();
+        int next = 0, window = Options.NumWorkers * Options.PrefetchFactor;
+        try
+        {
+            while (next < plan.Length && pending.Count < window) Enqueue(plan[next++]);
+            while (pending.Count > 0)
+            {
+                var job = pending.Peek();
+                job.Done.Wait(cancellationToken);
+                pending.Dequeue();
+                job.Done.Dispose();
+                if (job.Error is not null) ExceptionDispatchInfo.Throw(job.Error);
+                if (next < plan.Length) Enqueue(plan[next++]);
+                var batch = job.Result!;
+                job.Result = null;
+                yield return batch;
+            }
+        }
+        finally
+        {
+            foreach (var job in pending) job.Cancelled = true;
+            queue.CompleteAdding();
+            foreach (var t in workers) t.Join();
+            foreach (var job in pending)
+            {
+                job.Result?.Dispose();
+                job.Done.Dispose();
+            }
+            queue.Dispose();
+        }
+
+        void Enqueue(int[] indices)
+        {
+            var job = new BatchJob(indices, epoch);
+            pending.Enqueue(job);
+            queue.Add(job);
+        }
+    }
+
+    private void Work(BlockingCollection<BatchJob> queue)
+    {
+        Torch.Torch.SetThreadLocalNumThreads(1);
+        foreach (var job in queue.GetConsumingEnumerable())
+        {
+            if (!job.Cancelled)
+            {
+                try
+                {
+                    job.Result = Collate(job.Indices, job.Epoch);
+                }
+                catch (Exception e)
+                {
+                    job.Error = e;
+                }
+            }
+            job.Done.Set();
+        }
+    }
+
+    /// <summary>Loads, transforms and stacks the samples of one batch.</summary>
+    private Batch Collate(int[] indices, int epoch)
+    {
+        using var scope = Torch.Torch.NewDisposeScope();
+        var images = new Tensor[indices.Length];
+        var labels = new long[indices.Length];
+        for (int k = 0; k < indices.Length; k++)
+        {
+            var sample = _dataset.Get(indices[k]);
+            labels[k] = sample.Label;
+            images[k] = _transform is null ? sample.Image : _transform(sample.Image, new Random(SeedMixer.Mix(Options.Seed, epoch, indices[k])));
+            if (!ReferenceEquals(images[k], sample.Image)) sample.Image.Dispose();
+        }
+        Tensor stacked;
+        try
+        {
+            stacked = Torch.Torch.Stack(images);
+        }
+        catch (TorchException e)
+        {
+            throw new InvalidOperationException(
+                $"Samples of one batch have different shapes ({string.Join(", ", images.Select(i => "[" + string.Join(", ", i.Shape) + "]").Distinct())}); " +
+                "add a transform that gives every image the same size (e.g. Resize + CenterCrop).", e);
+        }
+        var targets = Torch.Torch.FromArray(labels);
+        scope.MoveToOuter(stacked, targets);
+        return new Batch(stacked.DetachFromDisposeScope(), targets.DetachFromDisposeScope());
+    }
+
+    private sealed class BatchJob(int[] indices, int epoch)
+    {
+        public int[] Indices { get; } = indices;
+        public int Epoch { get; } = epoch;
+        public ManualResetEventSlim Done { get; } = new();
+        public volatile bool Cancelled;
+        public Batch? Result;
+        public Exception? Error;
+    }
+}

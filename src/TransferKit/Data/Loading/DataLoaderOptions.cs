@@ -1,0 +1,34 @@
+namespace TransferKit.Data;
+
+/// <summary>Settings of a <see cref="DataLoader"/>.</summary>
+public sealed record DataLoaderOptions
+{
+    /// <summary>Samples per batch (default 32).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Visit the samples in a new random order every epoch (default false).</summary>
+    public bool Shuffle { get; init; }
+
+    /// <summary>Seed of the shuffling and of the per-sample augmentation randomness: same seed and epoch, same batches.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Drop the last batch when it is smaller than <see cref="BatchSize"/>.</summary>
+    public bool DropLast { get; init; }
+
+    /// <summary>
+    /// Threads that load, decode and transform batches in parallel; 0 (default) loads on the
+    /// consuming thread. Each worker runs libtorch kernels single-threaded, as PyTorch's workers do.
+    /// </summary>
+    public int NumWorkers { get; init; }
+
+    /// <summary>Batches prepared ahead of the consumer per worker (default 2): bounds memory.</summary>
+    public int PrefetchFactor { get; init; } = 2;
+
+    /// <summary>Throws <see cref="ArgumentException"/> describing the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1 (was {BatchSize}).");
+        if (NumWorkers < 0) throw new ArgumentException($"NumWorkers must be >= 0 (was {NumWorkers}).");
+        if (PrefetchFactor < 1) throw new ArgumentException($"PrefetchFactor must be at least 1 (was {PrefetchFactor}).");
+    }
+}

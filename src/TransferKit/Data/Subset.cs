@@ -1,0 +1,82 @@
+namespace TransferKit.Data;
+
+/// <summary>A view of some samples of another dataset, in a given order (PyTorch's <c>Subset</c>).</summary>
+public sealed class Subset : IImageDataset
+{
+    private readonly IImageDataset _source;
+    private readonly int[] _indices;
+
+    /// <summary>Creates the view; every index must be valid in <paramref name="source"/>.</summary>
+    public Subset(IImageDataset source, IEnumerable<int> indices)
+    {
+        _source = source ?? throw new ArgumentNullException(nameof(source));
+        _indices = indices.ToArray();
+        foreach (int i in _indices) DatasetGuard.CheckIndex(i, source.Count);
+    }
+
+    /// <summary>The source dataset's indices of this subset's samples.</summary>
+    public IReadOnlyList<int> Indices => _indices;
+
+    /// <inheritdoc />
+    public int Count => _indices.Length;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Classes => _source.Classes;
+
+    /// <inheritdoc />
+    public ImageSample Get(int index)
+    {
+        DatasetGuard.CheckIndex(index, Count);
+        return _source.Get(_indices[index]);
+    }
+
+    /// <inheritdoc />
+    public long GetLabel(int index)
+    {
+        DatasetGuard.CheckIndex(index, Count);
+        return _source.GetLabel(_indices[index]);
+    }
+}
+
+/// <summary>Seeded train/validation splits.</summary>
+public static class DatasetSplit
+{
+    /// <summary>Shuffles the samples with <paramref name="seed"/> and puts <paramref name="validationFraction"/> of them in the validation part.</summary>
+    public static (Subset Train, Subset Validation) Random(IImageDataset dataset, double validationFraction, int seed)
+    {
+        Check(dataset, validationFraction);
+        var order = Enumerable.Range(0, dataset.Count).ToArray();
+        new System.Random(seed).Shuffle(order);
+        int validation = (int)Math.Round(dataset.Count * validationFraction);
+        return (new Subset(dataset, order[validation..]), new Subset(dataset, order[..validation]));
+    }
+
+    /// <summary>
+    /// Splits each class separately, so both parts keep the class proportions (each class
+    /// contributes round(count × fraction) samples to validation).
+    /// </summary>
+    public static (Subset Train, Subset Validation) Stratified(IImageDataset dataset, double validationFraction, int seed)
+    {
+        Check(dataset, validationFraction);
+        var rng = new System.Random(seed);
+        var train = new List<int>();
+        var validation = new List<int>();
+        foreach (var group in Enumerable.Range(0, dataset.Count).GroupBy(dataset.GetLabel).OrderBy(g => g.Key))
+        {
+            var members = group.ToArray();
+            rng.Shuffle(members);
+            int take = (int)Math.Round(members.Length * validationFraction);
+            validation.AddRange(members[..take]);
+            train.AddRange(members[take..]);
+        }
+        train.Sort();
+        validation.Sort();
+        return (new Subset(dataset, train), new Subset(dataset, validation));
+    }
+
+    private static void Check(IImageDataset dataset, double fraction)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (fraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "the validation fraction must be in (0, 1)");
+    }
+}
