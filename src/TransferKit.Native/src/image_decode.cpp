@@ -106,6 +106,20 @@ bool too_many_pixels(int64_t height, int64_t width, int64_t max_pixels, Failure&
   return false;
 }
 
+// The output tensor; an allocation failure is reported as "too large", not as an internal error.
+at::Tensor allocate(int64_t h, int64_t w, int64_t c, Failure& f) {
+  try {
+    return at::empty({h, w, c}, at::kByte);
+  } catch (const c10::Error& e) {
+    f.set(kTooLarge, "cannot allocate %lld x %lld x %lld bytes for the image (%s)", static_cast<long long>(h),
+          static_cast<long long>(w), static_cast<long long>(c), e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    f.set(kTooLarge, "cannot allocate %lld x %lld x %lld bytes for the image (%s)", static_cast<long long>(h),
+          static_cast<long long>(w), static_cast<long long>(c), e.what());
+  }
+  return {};
+}
+
 // ------------------------------------------------------------------------------------------------
 // JPEG
 
@@ -266,7 +280,8 @@ at::Tensor decode_jpeg(const uint8_t* data, size_t size, int32_t mode, int32_t f
   const bool cmyk = s.cinfo.out_color_space == JCS_CMYK;
   const int64_t c = s.cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3;
   if (too_many_pixels(h, w, max_pixels, f)) return {};
-  at::Tensor out = at::empty({h, w, c}, at::kByte);
+  at::Tensor out = allocate(h, w, c, f);
+  if (!out.defined()) return {};
   std::vector<uint8_t> scratch(cmyk ? static_cast<size_t>(w) * 4 : 0);
   if (jpeg_phase_pixels(&s.cinfo, &s.err, out.data_ptr<uint8_t>(), static_cast<size_t>(w * c),
                         cmyk ? scratch.data() : nullptr))
@@ -391,7 +406,8 @@ at::Tensor decode_png(const uint8_t* data, size_t size, int32_t mode, int32_t fl
   PngShape shape{};
   if (png_phase_header(s.png, s.info, mode, max_pixels, &shape)) return {};
   const int64_t h = shape.height, w = shape.width, c = shape.channels;
-  at::Tensor out = at::empty({h, w, c}, at::kByte);
+  at::Tensor out = allocate(h, w, c, f);
+  if (!out.defined()) return {};
   std::vector<png_bytep> rows(static_cast<size_t>(h));
   uint8_t* base = out.data_ptr<uint8_t>();
   for (int64_t y = 0; y < h; ++y) rows[static_cast<size_t>(y)] = base + static_cast<size_t>(y * w * c);

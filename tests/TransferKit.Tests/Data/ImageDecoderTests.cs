@@ -208,6 +208,27 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void UnallocatableImagesAreTooLargeEvenWithoutAPixelLimit()
+    {
+        // A valid header for 1,000,000 x 1,000,000 RGB pixels (3 TB; libpng's own limit is 1,000,000 per side).
+        byte[] png = PngWriter.Encode(new byte[3], 1, 1, 3, out _);
+        png[16..24].AsSpan().Clear();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 1_000_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 1_000_000);
+        PngWriter.FixCrcs(png);
+        Assert.Equal(new ImageInfo(ImageFormat.Png, 1_000_000, 1_000_000, 3), ImageDecoder.ReadInfo(png, "huge.png"));
+        var e = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(png, "huge.png", new ImageDecodeOptions { MaxPixels = 0 }));
+        // With vm.overcommit_memory = 1 the allocation succeeds and the missing rows are the error instead.
+        bool alwaysOvercommit = File.Exists("/proc/sys/vm/overcommit_memory") && File.ReadAllText("/proc/sys/vm/overcommit_memory").Trim() == "1";
+        if (!alwaysOvercommit)
+        {
+            Assert.Equal(DataErrorKind.TooLarge, e.Kind);
+            Assert.Contains("cannot allocate", e.Message);
+        }
+        Assert.Equal(DataErrorKind.TooLarge, Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(png, "huge.png")).Kind);
+    }
+
+    [Fact]
     public void MissingFileIsAnIOError() =>
         Assert.Throws<FileNotFoundException>(() => ImageDecoder.Decode(Path.Combine(TestEnvironment.Hymenoptera, "no-such.jpg")));
 
