@@ -11,7 +11,8 @@
 //  * JPEG: ISLOW DCT, fancy upsampling (libjpeg's defaults, which Pillow keeps); CMYK/YCCK files are
 //    read with Adobe (inverted) polarity and converted to RGB with Pillow's formula.
 //  * PNG: 16-bit samples keep their high byte, palettes are expanded, alpha (and tRNS) is dropped,
-//    1/2/4-bit gray is scaled to 8 bits, gamma chunks are ignored (raw sample values).
+//    1/2/4-bit gray is scaled to 8 bits, gamma chunks are ignored (raw sample values), a bad CRC in
+//    any chunk before the image data is an error, chunks after the image data are not read.
 // Failure: nullptr / status 1, a message in tk_last_error and a kind in *error_kind (ErrorKind).
 #include "tk_common.h"
 
@@ -352,6 +353,9 @@ int png_phase_header(png_structp png, png_infop info, int32_t mode, int64_t max_
   if (setjmp(png_jmpbuf(png))) return 1;
   auto* src = static_cast<PngSource*>(png_get_error_ptr(png));
   png_set_read_fn(png, src, png_on_read);
+  // A bad checksum is an error in any chunk read (critical: libpng's default; ancillary: as Pillow,
+  // which refuses a file whose chunks before the image data have a bad CRC).
+  png_set_crc_action(png, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);
   png_read_info(png, info);
   png_uint_32 w = 0, h = 0;
   int depth = 0, color = 0, interlace = 0;

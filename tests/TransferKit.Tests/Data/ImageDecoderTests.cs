@@ -175,6 +175,42 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void PngChecksumsAndExtraDataFollowPillow()
+    {
+        var pixels = new byte[] { 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5 };
+        byte[] good = PngWriter.Encode(pixels, 2, 2, 3, out int idatEnd);
+        int idatStart = 33;  // signature (8) + IHDR chunk (25)
+
+        // A tEXt chunk with a bad CRC before the image data: Pillow refuses the file ("cannot identify image file").
+        var text = new MemoryStream();
+        PngWriter.WriteChunk(text, "tEXt", "k\0v"u8.ToArray());
+        byte[] textChunk = text.ToArray();
+        textChunk[^1] ^= 1;
+        byte[] badText = [.. good[..idatStart], .. textChunk, .. good[idatStart..]];
+        var e = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(badText, "bad-text.png"));
+        Assert.Equal(DataErrorKind.Corrupt, e.Kind);
+        Assert.Contains("CRC", e.Message);
+        // The same chunk after the image data is never read (Pillow doesn't either).
+        using (var after = ImageDecoder.Decode([.. good[..idatEnd], .. textChunk, .. good[idatEnd..]], "text-after.png"))
+            Assert.Equal(pixels, after.ToArray<byte>());
+
+        // More compressed data than the image needs: a libpng warning; Pillow decodes such files.
+        var rows = new byte[] { 0, 0, 1, 2, 3, 4, 5, 0, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0 };
+        var z = new MemoryStream();
+        using (var zs = new System.IO.Compression.ZLibStream(z, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) zs.Write(rows);
+        var png = new MemoryStream();
+        png.Write(good, 0, idatStart);
+        PngWriter.WriteChunk(png, "IDAT", z.ToArray());
+        PngWriter.WriteChunk(png, "IEND", Array.Empty<byte>());
+        using (var extra = ImageDecoder.Decode(png.ToArray(), "extra.png"))
+            Assert.Equal(pixels, extra.ToArray<byte>());
+        var strict = Assert.Throws<ImageDecodeException>(() =>
+            ImageDecoder.Decode(png.ToArray(), "extra.png", new ImageDecodeOptions { WarningsAreErrors = true }));
+        Assert.Equal(DataErrorKind.Corrupt, strict.Kind);
+        Assert.Contains("strict mode", strict.Message);
+    }
+
+    [Fact]
     public void RecoverableJpegCorruptionIsToleratedByDefaultAndRejectedWhenWarningsAreErrors()
     {
         byte[] jpeg = File.ReadAllBytes(AntJpeg);
@@ -233,22 +269,6 @@ public class ImageDecoderTests
         Assert.Throws<FileNotFoundException>(() => ImageDecoder.Decode(Path.Combine(TestEnvironment.Hymenoptera, "no-such.jpg")));
 
     [Fact]
-    public void DecodedTensorsBelongToTheDisposeScopeAndFailuresLeakNothing()
-    {
-        byte[] jpeg = File.ReadAllBytes(AntJpeg);
-        long before = TensorHandleCount();
-        Tensor kept;
-        using (TransferKit.Torch.Torch.NewDisposeScope())
-        {
-            kept = ImageDecoder.Decode(jpeg);
-            for (int k = 0; k < 20; k++)
-                Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(jpeg[..(jpeg.Length / 3)]));
-        }
-        Assert.True(kept.IsDisposed);
-        Assert.Equal(before, TensorHandleCount());
-    }
-
-    [Fact]
     public void ParallelDecodingGivesTheSamePixels()
     {
         var files = Directory.GetFiles(Path.Combine(TestEnvironment.Hymenoptera, "val", "bees"), "*.jpg").OrderBy(f => f, StringComparer.Ordinal).Take(24).ToArray();
@@ -263,12 +283,30 @@ public class ImageDecoderTests
         Assert.Equal(sequential, parallel);
     }
 
-    internal static long TensorHandleCount() => TensorHandle.LiveCount;
-
     internal static int IndexOfMarker(byte[] jpeg, byte marker)
     {
         for (int k = 2; k + 1 < jpeg.Length; k++)
             if (jpeg[k] == 0xFF && jpeg[k + 1] == marker) return k;
         throw new InvalidOperationException($"marker FF {marker:X2} not found");
+    }
+}
+
+[Collection(LiveTensorCollection.Name)]
+public class ImageDecoderOwnershipTests
+{
+    [Fact]
+    public void DecodedTensorsBelongToTheDisposeScopeAndFailuresLeakNothing()
+    {
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg"));
+        long before = LiveTensorCollection.SettledCount();
+        Tensor kept;
+        using (TransferKit.Torch.Torch.NewDisposeScope())
+        {
+            kept = ImageDecoder.Decode(jpeg);
+            for (int k = 0; k < 20; k++)
+                Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(jpeg[..(jpeg.Length / 3)]));
+        }
+        Assert.True(kept.IsDisposed);
+        Assert.Equal(before, LiveTensorCollection.SettledCount());
     }
 }
