@@ -11,7 +11,8 @@
 //  * JPEG: ISLOW DCT, fancy upsampling (libjpeg's defaults, which Pillow keeps); CMYK/YCCK files are
 //    read with Adobe (inverted) polarity and converted to RGB with Pillow's formula.
 //  * PNG: 16-bit samples keep their high byte, palettes are expanded, alpha (and tRNS) is dropped,
-//    1/2/4-bit gray is scaled to 8 bits, gamma chunks are ignored (raw sample values).
+//    1/2/4-bit gray is scaled to 8 bits, gamma chunks are ignored (raw sample values), a bad CRC in
+//    any chunk before the image data is an error, chunks after the image data are not read.
 // Failure: nullptr / status 1, a message in tk_last_error and a kind in *error_kind (ErrorKind).
 #include "tk_common.h"
 
@@ -104,6 +105,20 @@ bool too_many_pixels(int64_t height, int64_t width, int64_t max_pixels, Failure&
     return true;
   }
   return false;
+}
+
+// The output tensor; an allocation failure is reported as "too large", not as an internal error.
+at::Tensor allocate(int64_t h, int64_t w, int64_t c, Failure& f) {
+  try {
+    return at::empty({h, w, c}, at::kByte);
+  } catch (const c10::Error& e) {
+    f.set(kTooLarge, "cannot allocate %lld x %lld x %lld bytes for the image (%s)", static_cast<long long>(h),
+          static_cast<long long>(w), static_cast<long long>(c), e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    f.set(kTooLarge, "cannot allocate %lld x %lld x %lld bytes for the image (%s)", static_cast<long long>(h),
+          static_cast<long long>(w), static_cast<long long>(c), e.what());
+  }
+  return {};
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -266,7 +281,8 @@ at::Tensor decode_jpeg(const uint8_t* data, size_t size, int32_t mode, int32_t f
   const bool cmyk = s.cinfo.out_color_space == JCS_CMYK;
   const int64_t c = s.cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3;
   if (too_many_pixels(h, w, max_pixels, f)) return {};
-  at::Tensor out = at::empty({h, w, c}, at::kByte);
+  at::Tensor out = allocate(h, w, c, f);
+  if (!out.defined()) return {};
   std::vector<uint8_t> scratch(cmyk ? static_cast<size_t>(w) * 4 : 0);
   if (jpeg_phase_pixels(&s.cinfo, &s.err, out.data_ptr<uint8_t>(), static_cast<size_t>(w * c),
                         cmyk ? scratch.data() : nullptr))
@@ -337,6 +353,9 @@ int png_phase_header(png_structp png, png_infop info, int32_t mode, int64_t max_
   if (setjmp(png_jmpbuf(png))) return 1;
   auto* src = static_cast<PngSource*>(png_get_error_ptr(png));
   png_set_read_fn(png, src, png_on_read);
+  // A bad checksum is an error in any chunk read (critical: libpng's default; ancillary: as Pillow,
+  // which refuses a file whose chunks before the image data have a bad CRC).
+  png_set_crc_action(png, PNG_CRC_DEFAULT, PNG_CRC_ERROR_QUIT);
   png_read_info(png, info);
   png_uint_32 w = 0, h = 0;
   int depth = 0, color = 0, interlace = 0;
@@ -391,7 +410,8 @@ at::Tensor decode_png(const uint8_t* data, size_t size, int32_t mode, int32_t fl
   PngShape shape{};
   if (png_phase_header(s.png, s.info, mode, max_pixels, &shape)) return {};
   const int64_t h = shape.height, w = shape.width, c = shape.channels;
-  at::Tensor out = at::empty({h, w, c}, at::kByte);
+  at::Tensor out = allocate(h, w, c, f);
+  if (!out.defined()) return {};
   std::vector<png_bytep> rows(static_cast<size_t>(h));
   uint8_t* base = out.data_ptr<uint8_t>();
   for (int64_t y = 0; y < h; ++y) rows[static_cast<size_t>(y)] = base + static_cast<size_t>(y * w * c);

@@ -58,8 +58,8 @@ public sealed record ImageDecodeOptions
 
     /// <summary>
     /// Treat recoverable corruption that the decoders report as warnings (libjpeg's "Corrupt JPEG data"
-    /// messages, libpng's warnings such as a bad checksum in an ancillary chunk) as errors. False by
-    /// default, as in Pillow, which decodes such files.
+    /// messages, libpng's warnings such as extra compressed data) as errors. False by default, as in
+    /// Pillow, which decodes such files.
     /// </summary>
     public bool WarningsAreErrors { get; init; }
 

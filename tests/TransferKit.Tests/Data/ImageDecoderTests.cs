@@ -175,6 +175,42 @@ public class ImageDecoderTests
     }
 
     [Fact]
+    public void PngChecksumsAndExtraDataFollowPillow()
+    {
+        var pixels = new byte[] { 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5 };
+        byte[] good = PngWriter.Encode(pixels, 2, 2, 3, out int idatEnd);
+        int idatStart = 33;  // signature (8) + IHDR chunk (25)
+
+        // A tEXt chunk with a bad CRC before the image data: Pillow refuses the file ("cannot identify image file").
+        var text = new MemoryStream();
+        PngWriter.WriteChunk(text, "tEXt", "k\0v"u8.ToArray());
+        byte[] textChunk = text.ToArray();
+        textChunk[^1] ^= 1;
+        byte[] badText = [.. good[..idatStart], .. textChunk, .. good[idatStart..]];
+        var e = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(badText, "bad-text.png"));
+        Assert.Equal(DataErrorKind.Corrupt, e.Kind);
+        Assert.Contains("CRC", e.Message);
+        // The same chunk after the image data is never read (Pillow doesn't either).
+        using (var after = ImageDecoder.Decode([.. good[..idatEnd], .. textChunk, .. good[idatEnd..]], "text-after.png"))
+            Assert.Equal(pixels, after.ToArray<byte>());
+
+        // More compressed data than the image needs: a libpng warning; Pillow decodes such files.
+        var rows = new byte[] { 0, 0, 1, 2, 3, 4, 5, 0, 0, 1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0 };
+        var z = new MemoryStream();
+        using (var zs = new System.IO.Compression.ZLibStream(z, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true)) zs.Write(rows);
+        var png = new MemoryStream();
+        png.Write(good, 0, idatStart);
+        PngWriter.WriteChunk(png, "IDAT", z.ToArray());
+        PngWriter.WriteChunk(png, "IEND", Array.Empty<byte>());
+        using (var extra = ImageDecoder.Decode(png.ToArray(), "extra.png"))
+            Assert.Equal(pixels, extra.ToArray<byte>());
+        var strict = Assert.Throws<ImageDecodeException>(() =>
+            ImageDecoder.Decode(png.ToArray(), "extra.png", new ImageDecodeOptions { WarningsAreErrors = true }));
+        Assert.Equal(DataErrorKind.Corrupt, strict.Kind);
+        Assert.Contains("strict mode", strict.Message);
+    }
+
+    [Fact]
     public void RecoverableJpegCorruptionIsToleratedByDefaultAndRejectedWhenWarningsAreErrors()
     {
         byte[] jpeg = File.ReadAllBytes(AntJpeg);
@@ -208,24 +244,29 @@ public class ImageDecoderTests
     }
 
     [Fact]
-    public void MissingFileIsAnIOError() =>
-        Assert.Throws<FileNotFoundException>(() => ImageDecoder.Decode(Path.Combine(TestEnvironment.Hymenoptera, "no-such.jpg")));
+    public void UnallocatableImagesAreTooLargeEvenWithoutAPixelLimit()
+    {
+        // A valid header for 1,000,000 x 1,000,000 RGB pixels (3 TB; libpng's own limit is 1,000,000 per side).
+        byte[] png = PngWriter.Encode(new byte[3], 1, 1, 3, out _);
+        png[16..24].AsSpan().Clear();
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), 1_000_000);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), 1_000_000);
+        PngWriter.FixCrcs(png);
+        Assert.Equal(new ImageInfo(ImageFormat.Png, 1_000_000, 1_000_000, 3), ImageDecoder.ReadInfo(png, "huge.png"));
+        var e = Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(png, "huge.png", new ImageDecodeOptions { MaxPixels = 0 }));
+        // With vm.overcommit_memory = 1 the allocation succeeds and the missing rows are the error instead.
+        bool alwaysOvercommit = File.Exists("/proc/sys/vm/overcommit_memory") && File.ReadAllText("/proc/sys/vm/overcommit_memory").Trim() == "1";
+        if (!alwaysOvercommit)
+        {
+            Assert.Equal(DataErrorKind.TooLarge, e.Kind);
+            Assert.Contains("cannot allocate", e.Message);
+        }
+        Assert.Equal(DataErrorKind.TooLarge, Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(png, "huge.png")).Kind);
+    }
 
     [Fact]
-    public void DecodedTensorsBelongToTheDisposeScopeAndFailuresLeakNothing()
-    {
-        byte[] jpeg = File.ReadAllBytes(AntJpeg);
-        long before = TensorHandleCount();
-        Tensor kept;
-        using (TransferKit.Torch.Torch.NewDisposeScope())
-        {
-            kept = ImageDecoder.Decode(jpeg);
-            for (int k = 0; k < 20; k++)
-                Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(jpeg[..(jpeg.Length / 3)]));
-        }
-        Assert.True(kept.IsDisposed);
-        Assert.Equal(before, TensorHandleCount());
-    }
+    public void MissingFileIsAnIOError() =>
+        Assert.Throws<FileNotFoundException>(() => ImageDecoder.Decode(Path.Combine(TestEnvironment.Hymenoptera, "no-such.jpg")));
 
     [Fact]
     public void ParallelDecodingGivesTheSamePixels()
@@ -242,12 +283,30 @@ public class ImageDecoderTests
         Assert.Equal(sequential, parallel);
     }
 
-    internal static long TensorHandleCount() => TensorHandle.LiveCount;
-
     internal static int IndexOfMarker(byte[] jpeg, byte marker)
     {
         for (int k = 2; k + 1 < jpeg.Length; k++)
             if (jpeg[k] == 0xFF && jpeg[k + 1] == marker) return k;
         throw new InvalidOperationException($"marker FF {marker:X2} not found");
+    }
+}
+
+[Collection(LiveTensorCollection.Name)]
+public class ImageDecoderOwnershipTests
+{
+    [Fact]
+    public void DecodedTensorsBelongToTheDisposeScopeAndFailuresLeakNothing()
+    {
+        byte[] jpeg = File.ReadAllBytes(Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg"));
+        long before = LiveTensorCollection.SettledCount();
+        Tensor kept;
+        using (TransferKit.Torch.Torch.NewDisposeScope())
+        {
+            kept = ImageDecoder.Decode(jpeg);
+            for (int k = 0; k < 20; k++)
+                Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(jpeg[..(jpeg.Length / 3)]));
+        }
+        Assert.True(kept.IsDisposed);
+        Assert.Equal(before, LiveTensorCollection.SettledCount());
     }
 }
