@@ -5,6 +5,36 @@ namespace TransferKit.Tests;
 public sealed class SerialCollection
 {
     public const string Name = "serial (process-wide counters)";
+
+    /// <summary>The live tensor count once tensors that earlier code left to the finalizer are released.</summary>
+    public static long SettledLiveTensorCount()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return TransferKit.Torch.Torch.LiveTensorCount;
+    }
+}
+
+/// <summary>
+/// The project's shared folder (data sets, trained weights), which lives beside the repository
+/// root as ../shared; $TRANSFERKIT_SHARED overrides.
+/// </summary>
+internal static class SharedFolder
+{
+    private static readonly Lazy<string> Root = new(Locate);
+
+    public static string Path => Root.Value;
+
+    public static string Data => System.IO.Path.Combine(Path, "data");
+
+    private static string Locate()
+    {
+        if (Environment.GetEnvironmentVariable("TRANSFERKIT_SHARED") is { Length: > 0 } overridden) return overridden;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "TransferKit.sln")))
+                return System.IO.Path.Combine(dir.Parent?.FullName ?? dir.FullName, "shared");
+        throw new InvalidOperationException("Cannot find the repository root (TransferKit.sln) above " + AppContext.BaseDirectory);
+    }
 }
 
 internal static class Approx

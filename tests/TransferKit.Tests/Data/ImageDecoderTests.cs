@@ -291,14 +291,14 @@ public class ImageDecoderTests
     }
 }
 
-[Collection(LiveTensorCollection.Name)]
+[Collection(SerialCollection.Name)]
 public class ImageDecoderOwnershipTests
 {
     [Fact]
     public void DecodedTensorsBelongToTheDisposeScopeAndFailuresLeakNothing()
     {
         byte[] jpeg = File.ReadAllBytes(Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg"));
-        long before = LiveTensorCollection.SettledCount();
+        long before = SerialCollection.SettledLiveTensorCount();
         Tensor kept;
         using (TransferKit.Torch.Torch.NewDisposeScope())
         {
@@ -307,6 +307,6 @@ public class ImageDecoderOwnershipTests
                 Assert.Throws<ImageDecodeException>(() => ImageDecoder.Decode(jpeg[..(jpeg.Length / 3)]));
         }
         Assert.True(kept.IsDisposed);
-        Assert.Equal(before, LiveTensorCollection.SettledCount());
+        Assert.Equal(before, SerialCollection.SettledLiveTensorCount());
     }
 }

@@ -7,9 +7,9 @@ namespace TransferKit.Tests.Data;
 /// <summary>
 /// Damaged inputs: every one must either decode to a well-formed tensor or raise a TransferKit
 /// <see cref="DataFormatException"/> naming the file: no other exception, no crash, no hang, no leak.
-/// Runs alone (see <see cref="LiveTensorCollection"/>) because it checks the live tensor count.
+/// Runs alone (see <see cref="SerialCollection"/>) because it checks the live tensor count.
 /// </summary>
-[Collection(LiveTensorCollection.Name)]
+[Collection(SerialCollection.Name)]
 public class ReliabilityTests(ITestOutputHelper output)
 {
     private enum Mutation { FlipBytes, Truncate, ZeroHeader, FlipPayload, SpliceBytes }
@@ -24,7 +24,7 @@ public class ReliabilityTests(ITestOutputHelper output)
         var rng = new Random(20240611);
         var outcomes = new Dictionary<string, int>();
         var failures = new List<string>();
-        long handlesBefore = LiveTensorCollection.SettledCount();
+        long handlesBefore = SerialCollection.SettledLiveTensorCount();
         var clock = Stopwatch.StartNew();
         double slowest = 0;
         string slowestName = "";
@@ -73,7 +73,7 @@ public class ReliabilityTests(ITestOutputHelper output)
         foreach (var (key, n) in outcomes.OrderBy(p => p.Key, StringComparer.Ordinal)) output.WriteLine($"{key}: {n}");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(30)));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
-        Assert.Equal(handlesBefore, LiveTensorCollection.SettledCount());
+        Assert.Equal(handlesBefore, SerialCollection.SettledLiveTensorCount());
         // The mutations reach every failure kind that bytes can cause, and some mutants stay decodable.
         foreach (var kind in new[] { "decoded", "Truncated", "Corrupt", "UnsupportedFormat" })
             Assert.Contains(outcomes.Keys, key => key.EndsWith("/" + kind));

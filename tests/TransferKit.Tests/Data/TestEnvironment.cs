@@ -6,9 +6,9 @@ namespace TransferKit.Tests.Data;
 /// <summary>Where the shared data sets are, and how to ask the Python reference (Pillow, torchvision).</summary>
 internal static class TestEnvironment
 {
-    /// <summary>The shared data folder: $TRANSFERKIT_DATA, or /work/shared/data.</summary>
+    /// <summary>The shared data folder: $TRANSFERKIT_DATA, or ../shared/data beside the repository.</summary>
     public static string DataRoot =>
-        Environment.GetEnvironmentVariable("TRANSFERKIT_DATA") is { Length: > 0 } dir ? dir : "/work/shared/data";
+        Environment.GetEnvironmentVariable("TRANSFERKIT_DATA") is { Length: > 0 } dir ? dir : SharedFolder.Data;
 
     public static string Hymenoptera => Path.Combine(DataRoot, "hymenoptera_data");
     public static string Mnist => Path.Combine(DataRoot, "mnist");
