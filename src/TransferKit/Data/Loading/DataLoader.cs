@@ -41,6 +41,9 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     /// <summary>The dataset.</summary>
     public IImageDataset Dataset => _dataset;
 
+    /// <summary>The per-sample transform, or null.</summary>
+    public Func<Tensor, Random, Tensor>? Transform => _transform;
+
     /// <summary>Batches per epoch.</summary>
     public int Count => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
 
