@@ -29,21 +29,24 @@ internal sealed class Crc32
     }
 
     /// <summary>Adds bytes to the checksum.</summary>
-    public void Append(ReadOnlySpan<byte> data)
+    public unsafe void Append(ReadOnlySpan<byte> data)
     {
         uint crc = _state;
-        var t = Table;
-        int k = 0;
-        for (; k + 8 <= data.Length; k += 8)
+        fixed (uint* t = Table)
+        fixed (byte* start = data)
         {
-            uint one = crc ^ (uint)(data[k] | data[k + 1] << 8 | data[k + 2] << 16 | data[k + 3] << 24);
-            uint two = (uint)(data[k + 4] | data[k + 5] << 8 | data[k + 6] << 16 | data[k + 7] << 24);
-            crc = t[7 * 256 + (one & 0xFF)] ^ t[6 * 256 + ((one >> 8) & 0xFF)] ^
-                  t[5 * 256 + ((one >> 16) & 0xFF)] ^ t[4 * 256 + (one >> 24)] ^
-                  t[3 * 256 + (two & 0xFF)] ^ t[2 * 256 + ((two >> 8) & 0xFF)] ^
-                  t[1 * 256 + ((two >> 16) & 0xFF)] ^ t[two >> 24];
+            byte* p = start, end = start + data.Length;
+            for (; end - p >= 8; p += 8)
+            {
+                uint one = crc ^ System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(p, 4));
+                uint two = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(new ReadOnlySpan<byte>(p + 4, 4));
+                crc = t[7 * 256 + (one & 0xFF)] ^ t[6 * 256 + ((one >> 8) & 0xFF)] ^
+                      t[5 * 256 + ((one >> 16) & 0xFF)] ^ t[4 * 256 + (one >> 24)] ^
+                      t[3 * 256 + (two & 0xFF)] ^ t[2 * 256 + ((two >> 8) & 0xFF)] ^
+                      t[1 * 256 + ((two >> 16) & 0xFF)] ^ t[two >> 24];
+            }
+            for (; p < end; p++) crc = t[(crc ^ *p) & 0xFF] ^ (crc >> 8);
         }
-        for (; k < data.Length; k++) crc = t[(crc ^ data[k]) & 0xFF] ^ (crc >> 8);
         _state = crc;
     }
 
