@@ -44,7 +44,7 @@ internal static class PickleBytes
     }
 
     /// <summary>Rewrites every entry of a zip through <paramref name="transform"/> (new CRCs are computed).</summary>
-    public static byte[] RewriteZip(byte[] zipBytes, Func<string, byte[], byte[]> transform)
+    public static byte[] RewriteZip(byte[] zipBytes, Func<string, byte[], byte[]> transform, CompressionLevel level = CompressionLevel.NoCompression)
     {
         var output = new MemoryStream();
         using (var source = new ZipArchive(new MemoryStream(zipBytes), ZipArchiveMode.Read))
@@ -54,7 +54,7 @@ internal static class PickleBytes
             {
                 var data = new MemoryStream();
                 using (var s = entry.Open()) s.CopyTo(data);
-                using var t = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+                using var t = target.CreateEntry(entry.FullName, level).Open();
                 t.Write(transform(entry.FullName, data.ToArray()));
             }
         }
