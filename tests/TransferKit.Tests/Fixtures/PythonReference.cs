@@ -11,7 +11,13 @@ namespace TransferKit.Tests.Fixtures;
 /// </summary>
 internal static class PythonReference
 {
-    public const string Interpreter = "/usr/bin/python3";
+    /// <summary>Debian's interpreter with python3-torch: /usr/bin/python3 unless TRANSFERKIT_PYTHON names another.</summary>
+    public static string Interpreter =>
+        Environment.GetEnvironmentVariable("TRANSFERKIT_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
+
+    /// <summary>The trained resnet18 written by PyTorch (TRANSFERKIT_RESNET18_PTH overrides).</summary>
+    public static string SharedWeightsPath =>
+        Environment.GetEnvironmentVariable("TRANSFERKIT_RESNET18_PTH") is { Length: > 0 } p ? p : Path.Combine(SharedFolder.Path, "weights", "resnet18_flowers5.pth");
 
     private static readonly Lazy<string?> UnavailableReason = new(Probe);
 
@@ -24,7 +30,7 @@ internal static class PythonReference
             return $"{Interpreter} not found: install python3-torch (bash scripts/setup.sh --python)";
         try
         {
-            var (code, output) = Run("-c \"import torch, torchvision; print(torch.__version__)\"", Directory.GetCurrentDirectory(), TimeSpan.FromMinutes(2));
+            var (code, output) = Run(new[] { "-c", "import torch, torchvision, numpy; print(torch.__version__)" }, Directory.GetCurrentDirectory(), TimeSpan.FromMinutes(2));
             return code == 0 ? null : $"PyTorch is not importable by {Interpreter}: {output.Trim()}";
         }
         catch (Exception e)
@@ -53,8 +59,7 @@ internal static class PythonReference
             string staging = dir + ".tmp-" + Environment.ProcessId;
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             Directory.CreateDirectory(staging);
-            string args = $"\"{script}\" \"{staging}\" " + string.Join(" ", extraArgs.Select(a => $"\"{a}\""));
-            var (code, output) = Run(args, staging, TimeSpan.FromMinutes(10));
+            var (code, output) = Run(new[] { script, staging }.Concat(extraArgs), staging, TimeSpan.FromMinutes(10));
             if (code != 0) throw new InvalidOperationException($"Fixture script {scriptName} failed (exit {code}):\n{output}");
             File.WriteAllText(Path.Combine(staging, ".complete"), DateTime.UtcNow.ToString("O"));
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
@@ -64,15 +69,16 @@ internal static class PythonReference
     }
 
     /// <summary>Runs the interpreter with arguments; returns the exit code and combined output.</summary>
-    public static (int ExitCode, string Output) Run(string arguments, string workingDirectory, TimeSpan timeout)
+    public static (int ExitCode, string Output) Run(IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
     {
-        var psi = new ProcessStartInfo(Interpreter, arguments)
+        var psi = new ProcessStartInfo(Interpreter)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = "2";
         using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {Interpreter}");
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -80,18 +86,32 @@ internal static class PythonReference
         if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Interpreter} {arguments} did not finish within {timeout}");
+            throw new TimeoutException($"{Interpreter} {string.Join(' ', psi.ArgumentList)} did not finish within {timeout}");
         }
         return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }
 
-/// <summary>A fact that needs PyTorch as its reference; skipped, with the reason, where it is missing.</summary>
+/// <summary>
+/// A fact that needs PyTorch as its reference; skipped, with the reason, where it is missing
+/// (xunit 2 has no dynamic skip, so the reason is decided when tests are discovered).
+/// </summary>
 public sealed class PyTorchFactAttribute : FactAttribute
 {
     public PyTorchFactAttribute()
     {
         if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
+    }
+
+    /// <summary>Also needs the shared resnet18 weights file.</summary>
+    public bool NeedsSharedWeights
+    {
+        get => false;
+        init
+        {
+            if (value && Skip is null && !File.Exists(PythonReference.SharedWeightsPath))
+                Skip = $"{PythonReference.SharedWeightsPath} is not present (set TRANSFERKIT_RESNET18_PTH to a torchvision resnet18 state dict)";
+        }
     }
 }
 

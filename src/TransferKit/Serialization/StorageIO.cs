@@ -1,0 +1,141 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using TransferKit.Torch;
+using TorchApi = TransferKit.Torch.Torch;
+
+namespace TransferKit.Serialization;
+
+/// <summary>
+/// Moves tensor bytes between streams and native storages in bounded chunks (no managed copy of a
+/// whole tensor, no 2 GB array limit), and wraps the storage-level shim calls.
+/// </summary>
+internal static class StorageIO
+{
+    private const int ChunkBytes = 1 << 20; // a multiple of every element size, so byte swaps never straddle chunks
+
+    /// <summary>
+    /// A new 1-D CPU tensor of <paramref name="numel"/> elements filled with the next bytes of
+    /// <paramref name="input"/> (little-endian unless <paramref name="bigEndian"/>). Throws
+    /// <see cref="EndOfStreamException"/> when the stream ends early.
+    /// </summary>
+    public static Tensor ReadStorage(Stream input, ScalarType dtype, long numel, Crc32? crc = null, bool bigEndian = false)
+    {
+        long nbytes = ByteSize(dtype, numel);
+        var storage = TorchApi.Empty([numel], dtype);
+        try
+        {
+            Fill(storage, input, nbytes, crc, bigEndian ? dtype.ElementSize() : 1);
+            return storage;
+        }
+        catch
+        {
+            storage.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="nbytes"/> of the storage of <paramref name="tensor"/>, from a byte offset, to a stream.</summary>
+    public static unsafe void WriteStorage(Tensor tensor, long byteOffset, long nbytes, Stream output)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(nbytes, 1, ChunkBytes));
+        try
+        {
+            for (long done = 0; done < nbytes;)
+            {
+                int n = (int)Math.Min(buffer.Length, nbytes - done);
+                fixed (byte* p = buffer)
+                    Tensor.Check(NativeMethods.tk_storage_read(tensor.Handle, byteOffset + done, p, n));
+                output.Write(buffer, 0, n);
+                done += n;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Where a CPU tensor lies in its storage: offset in elements, storage size in bytes, storage identity.</summary>
+    public static (long Offset, long StorageBytes, ulong StorageId) Info(Tensor tensor)
+    {
+        Tensor.Check(NativeMethods.tk_storage_info(tensor.Handle, out long offset, out long bytes, out ulong id));
+        return (offset, bytes, id);
+    }
+
+    /// <summary>The strides of a tensor, in elements.</summary>
+    public static unsafe long[] Strides(Tensor tensor)
+    {
+        var handle = tensor.Handle;
+        var strides = new long[PickleGlobals.MaxDims];
+        long n;
+        fixed (long* p = strides) n = NativeMethods.tk_strides(handle, p, strides.Length);
+        if (n < 0) throw TorchException.FromLastError();
+        if (n <= strides.Length) return strides[..(int)n];
+        strides = new long[n];
+        fixed (long* p = strides) NativeMethods.tk_strides(handle, p, n);
+        return strides;
+    }
+
+    /// <summary>A tensor over the storage of <paramref name="storage"/> (shared) with the given layout; checked to fit.</summary>
+    public static unsafe Tensor FromStorage(Tensor storage, long offset, long[] sizes, long[] strides)
+    {
+        fixed (long* s = sizes)
+        fixed (long* st = strides)
+            return Tensor.FromNative(NativeMethods.tk_from_storage(storage.Handle, offset, s, st, sizes.Length));
+    }
+
+    /// <summary>numel × element size, refusing overflow.</summary>
+    public static long ByteSize(ScalarType dtype, long numel)
+    {
+        int size = dtype.ElementSize();
+        if (numel < 0 || numel > long.MaxValue / size)
+            throw new InvalidDataException($"a storage of {numel} {dtype.PyTorchName()} elements is not possible");
+        return numel * size;
+    }
+
+    /// <summary>Reverses the bytes of each element in place (for big-endian data).</summary>
+    public static void SwapBytes(Span<byte> data, int elementSize)
+    {
+        switch (elementSize)
+        {
+            case 2:
+                var u16 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(data);
+                BinaryPrimitives.ReverseEndianness(u16, u16);
+                break;
+            case 4:
+                var u32 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(data);
+                BinaryPrimitives.ReverseEndianness(u32, u32);
+                break;
+            case 8:
+                var u64 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(data);
+                BinaryPrimitives.ReverseEndianness(u64, u64);
+                break;
+        }
+    }
+
+    private static unsafe void Fill(Tensor storage, Stream input, long nbytes, Crc32? crc, int swapSize)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(nbytes, 1, ChunkBytes));
+        try
+        {
+            var handle = storage.Handle;
+            for (long done = 0; done < nbytes;)
+            {
+                int want = (int)Math.Min(ChunkBytes, nbytes - done);
+                var chunk = buffer.AsSpan(0, want);
+                int got = input.ReadAtLeast(chunk, want, throwOnEndOfStream: false);
+                if (got < want)
+                    throw new EndOfStreamException($"the data ends after {done + got} of {nbytes} bytes");
+                crc?.Append(chunk);
+                if (swapSize > 1) SwapBytes(chunk, swapSize);
+                fixed (byte* p = chunk)
+                    Tensor.Check(NativeMethods.tk_storage_write(handle, done, p, want));
+                done += want;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
