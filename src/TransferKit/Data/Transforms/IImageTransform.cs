@@ -19,6 +19,9 @@ namespace TransferKit.Data.Transforms;
 /// <see cref="Tensor"/> owner (registered in the caller's current <see cref="DisposeScope"/>, if
 /// any), even when the pixels are unchanged. Intermediates are freed before it returns.
 /// </para>
+/// <para>
+/// The built-in transforms are immutable, so one instance can serve several loader threads.
+/// </para>
 /// </remarks>
 public interface IImageTransform
 {
@@ -50,9 +53,6 @@ public static class ImageTransformExtensions
         if (!transform.IsDeterministic)
             throw new InvalidOperationException(
                 $"{transform} is random: call Apply(image, random) with a seeded System.Random so results are reproducible.");
-        return transform.Apply(image, Unused);
+        return transform.Apply(image, Random.Shared);
     }
-
-    // Deterministic transforms never draw from it.
-    private static readonly Random Unused = new(0);
 }
