@@ -142,6 +142,46 @@ public class TransformTests
     }
 
     [Fact]
+    public void Crop_regions_outside_the_image_are_zero_filled()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var image = TestImage(10, 12);
+        // Partly outside: 2 rows above and 3 columns right of the image are zeros.
+        var partly = ImageFunctional.Crop(image, -2, 5, 6, 10);
+        Assert.Equal(new long[] { 3, 6, 10 }, partly.Shape);
+        Assert.Equal(Bytes(image.Slice(1, 0, 4).Slice(2, 5, 12)), Bytes(partly.Slice(1, 2, 6).Slice(2, 0, 7)));
+        Assert.Equal(0, partly.Slice(1, 0, 2).Sum().Item<long>());
+        Assert.Equal(0, partly.Slice(2, 7, 10).Sum().Item<long>());
+        // Entirely outside (below, above, left): all zeros of the requested size.
+        foreach (var (top, left) in new[] { (40, 0), (-30, 3), (2, -50) })
+        {
+            var outside = ImageFunctional.Crop(image, top, left, 4, 5);
+            Assert.Equal(new long[] { 3, 4, 5 }, outside.Shape);
+            Assert.Equal(0, outside.Sum().Item<long>());
+        }
+    }
+
+    private sealed class Identity : IImageTransform
+    {
+        public bool IsDeterministic => true;
+        public Tensor Apply(Tensor image, Random random) => image; // breaks the contract on purpose
+    }
+
+    [Fact]
+    public void Compose_always_returns_a_new_owner_and_never_disposes_its_input()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var image = TestImage(10, 12);
+        foreach (var pipeline in new[] { new Compose(), new Compose(new Identity()), new Compose(new Resize(5), new Identity(), new Identity()) })
+        {
+            var result = pipeline.Apply(image);
+            Assert.NotSame(image, result);
+            result.Dispose();
+            Assert.False(image.IsDisposed);
+        }
+    }
+
+    [Fact]
     public void Flips_mirror_the_pixels()
     {
         using var scope = Torch.NewDisposeScope();

@@ -46,6 +46,8 @@ public sealed class Compose : IImageTransform
         foreach (var transform in _transforms)
         {
             Tensor next = transform.Apply(current, random);
+            // A custom transform that hands back its input still yields a separate owner.
+            if (ReferenceEquals(next, current)) next = current.Alias();
             if (!ReferenceEquals(current, image)) current.Dispose();
             current = next;
         }

@@ -85,16 +85,28 @@ public static partial class ImageFunctional
         var (_, h, w) = CheckImage(image, nameof(Crop));
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        var (rowStart, rowEnd, padTop, padBottom) = Overlap(top, height, h);
+        var (colStart, colEnd, padLeft, padRight) = Overlap(left, width, w);
         return Scoped(() =>
         {
-            long bottom = (long)top + height, right = (long)left + width;
-            // The part of the region inside the image, then zero padding for the rest.
-            long rowStart = Math.Clamp(top, 0, h), rowEnd = Math.Clamp(bottom, rowStart, h);
-            long colStart = Math.Clamp(left, 0, w), colEnd = Math.Clamp(right, colStart, w);
             var inside = image.Slice(1, rowStart, rowEnd).Slice(2, colStart, colEnd);
-            if (rowStart == top && rowEnd == bottom && colStart == left && colEnd == right) return inside;
-            return Pad(inside, colStart - left, right - colEnd, rowStart - top, bottom - rowEnd, 0);
+            return padTop == 0 && padBottom == 0 && padLeft == 0 && padRight == 0
+                ? inside
+                : ConstantPad(inside, padLeft, padRight, padTop, padBottom, 0); // inside may be empty
         });
+    }
+
+    /// <summary>
+    /// Where a span [start, start + length) meets [0, size): the overlap [from, to) (empty when they
+    /// do not meet) and the zero padding needed before and after it to make up <paramref name="length"/>.
+    /// </summary>
+    private static (int From, int To, int PadBefore, int PadAfter) Overlap(int start, int length, int size)
+    {
+        long end = (long)start + length;
+        int from = (int)Math.Clamp(start, 0L, size);
+        int to = (int)Math.Max(from, Math.Clamp(end, 0L, size));
+        int before = (int)Math.Clamp((long)from - start, 0L, length);
+        return (from, to, before, length - before - (to - from));
     }
 
     /// <summary>
@@ -146,11 +158,16 @@ public static partial class ImageFunctional
     /// Zero-pads (or pads with <paramref name="fill"/>) the image by the given number of pixels on
     /// each side (torchvision's <c>pad</c> with <c>padding_mode="constant"</c>).
     /// </summary>
-    public static unsafe Tensor Pad(Tensor image, long left, long right, long top, long bottom, double fill = 0)
+    public static Tensor Pad(Tensor image, int left, int right, int top, int bottom, double fill = 0)
     {
         CheckImage(image, nameof(Pad));
         if (left < 0 || right < 0 || top < 0 || bottom < 0)
             throw new ArgumentOutOfRangeException(nameof(left), $"padding must be non-negative; got left {left}, right {right}, top {top}, bottom {bottom}");
+        return ConstantPad(image, left, right, top, bottom, fill);
+    }
+
+    private static unsafe Tensor ConstantPad(Tensor image, int left, int right, int top, int bottom, double fill)
+    {
         long* pad = stackalloc long[] { left, right, top, bottom };
         Scalar value = image.Dtype.IsFloatingPoint() ? fill : (long)fill;
         return Tensor.FromNative(NativeMethods.tk_constant_pad_nd(image.Handle, pad, 4, value.Double, value.Long, value.Kind));
