@@ -78,6 +78,18 @@ public class TransformTests
         Assert.Equal(new[] { 0.5f, 1f, 0f, 0.25f }, Floats(image)); // the input is untouched
     }
 
+    [Fact]
+    public void Tensor_Flip_and_Round_follow_pytorch()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var t = Torch.FromArray(new[] { 0.5f, 1.5f, 2.5f, -0.5f, -1.7f, 3.2f }, 2, 3);
+        Assert.Equal(new[] { 0f, 2f, 2f, -0f, -2f, 3f }, Floats(t.Round()));
+        Assert.Equal(new[] { 2.5f, 1.5f, 0.5f, 3.2f, -1.7f, -0.5f }, Floats(t.Flip(1)));
+        Assert.Equal(new[] { 3.2f, -1.7f, -0.5f, 2.5f, 1.5f, 0.5f }, Floats(t.Flip(0, 1)));
+        var e = Assert.Throws<TorchException>(() => t.Flip(2));
+        Assert.Contains("out of range", e.Message);
+    }
+
     // ---- geometry ----
 
     [Theory]
