@@ -357,7 +357,7 @@ public class TransformTests
         // The angle is the only draw; replay it with the same seed and check the result matches Rotate at that angle.
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(20, 20);
-        var rotation = new RandomRotation(-10, 25, InterpolationMode.Bilinear);
+        var rotation = new RandomRotation((-10, 25), InterpolationMode.Bilinear);
         for (int seed = 0; seed < 5; seed++)
         {
             double angle = -10 + 35 * new Random(seed).NextDouble();
@@ -421,7 +421,7 @@ public class TransformTests
         Assert.True(new RandomHorizontalFlip(0).IsDeterministic);
         Assert.True(new RandomHorizontalFlip(1).IsDeterministic);
         Assert.False(new RandomRotation(10).IsDeterministic);
-        Assert.True(new RandomRotation(5, 5).IsDeterministic);
+        Assert.True(new RandomRotation((5, 5)).IsDeterministic);
         Assert.False(new ColorJitter(0.1).IsDeterministic);
         Assert.True(new ColorJitter().IsDeterministic);
         Assert.True(new Compose(new Resize(256), new CenterCrop(224), new ToTensor(), Normalize.ImageNet()).IsDeterministic);
@@ -499,7 +499,7 @@ public class TransformTests
         Assert.Throws<ArgumentException>(() => new RandomResizedCrop(224, ratio: (0, 1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RandomHorizontalFlip(1.5));
         Assert.Throws<ArgumentOutOfRangeException>(() => new RandomRotation(-5));
-        Assert.Throws<ArgumentException>(() => new RandomRotation(10, 5));
+        Assert.Throws<ArgumentException>(() => new RandomRotation((10, 5)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new ColorJitter(brightness: -0.1));
         Assert.Throws<ArgumentException>(() => ColorJitter.FromRanges(contrast: (-1, 2)));
         Assert.Throws<ArgumentException>(() => new Normalize(new[] { 0.5 }, new[] { 0.0 }));

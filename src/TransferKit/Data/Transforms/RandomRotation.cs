@@ -18,16 +18,16 @@ public sealed class RandomRotation : IImageTransform
     /// <param name="fill">Colour of uncovered pixels: one value, or one per channel, in the image's
     /// pixel range (0..255 for uint8, 0..1 for float). Default 0 (black).</param>
     public RandomRotation(double degrees, InterpolationMode interpolation = InterpolationMode.Nearest, IReadOnlyList<double>? fill = null)
-        : this(-CheckDegrees(degrees), degrees, interpolation, fill) { }
+        : this((-CheckDegrees(degrees), degrees), interpolation, fill) { }
 
-    /// <summary>Angles uniform in [<paramref name="minDegrees"/>, <paramref name="maxDegrees"/>]; see the other constructor.</summary>
-    public RandomRotation(double minDegrees, double maxDegrees, InterpolationMode interpolation = InterpolationMode.Nearest,
+    /// <summary>Angles uniform in [<paramref name="degrees"/>.Min, <paramref name="degrees"/>.Max]; see the other constructor.</summary>
+    public RandomRotation((double Min, double Max) degrees, InterpolationMode interpolation = InterpolationMode.Nearest,
         IReadOnlyList<double>? fill = null)
     {
-        if (!double.IsFinite(minDegrees) || !double.IsFinite(maxDegrees) || minDegrees > maxDegrees)
-            throw new ArgumentException($"the rotation range must be finite with min <= max; got ({minDegrees}, {maxDegrees}).", nameof(minDegrees));
+        if (!double.IsFinite(degrees.Min) || !double.IsFinite(degrees.Max) || degrees.Min > degrees.Max)
+            throw new ArgumentException($"the rotation range must be finite with min <= max; got ({degrees.Min}, {degrees.Max}).", nameof(degrees));
         if (fill is { Count: 0 }) throw new ArgumentException("fill needs at least one value.", nameof(fill));
-        Degrees = (minDegrees, maxDegrees);
+        Degrees = degrees;
         Interpolation = interpolation;
         _fill = fill?.ToArray() ?? new[] { 0.0 };
     }
