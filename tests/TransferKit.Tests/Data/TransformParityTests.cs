@@ -19,8 +19,7 @@ public class TransformParityTests
     public TransformParityTests(ITestOutputHelper output) => _output = output;
 
     /// <summary>The ants/bees folder: $TRANSFERKIT_DATA/hymenoptera_data, or the shared data folder.</summary>
-    internal static string Hymenoptera =>
-        Path.Combine(Environment.GetEnvironmentVariable("TRANSFERKIT_DATA") is { Length: > 0 } d ? d : "/work/shared/data", "hymenoptera_data");
+    internal static string Hymenoptera => TestEnvironment.Hymenoptera;
 
     private static readonly Lazy<(string Dir, JsonElement Root)> Reference = new(() =>
     {

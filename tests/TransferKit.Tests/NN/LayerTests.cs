@@ -4,6 +4,7 @@ namespace TransferKit.Tests.NN;
 
 using Torch = TransferKit.Torch.Torch;
 
+[Collection(SerialCollection.Name)] // one test reads the process-wide live tensor count
 public class LayerTests
 {
     [Fact]
