@@ -38,34 +38,74 @@ public sealed class Trainer
     /// measures it on <paramref name="validation"/> after each epoch. Batches are disposed after use.
     /// </summary>
     public TrainingResult Fit(Module model, IEnumerable<Batch> train, IEnumerable<Batch>? validation = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(model, train, validation, progress, cancellationToken, resume: null);
+
+    /// <summary>
+    /// Continues a run from a checkpoint written by <see cref="TrainerOptions.CheckpointPath"/>:
+    /// restores the weights, frozen parameters, optimizer state, schedule, RNG state, history and
+    /// best weights, then trains the remaining epochs (skipping the batches a cancelled epoch had
+    /// already done). <paramref name="model"/> must have the checkpoint's architecture; the batch
+    /// sources should be the same (an <see cref="IEpochAware"/> loader reproduces each epoch's
+    /// order). In deterministic mode the result equals an uninterrupted run.
+    /// </summary>
+    public TrainingResult Resume(string checkpointPath, Module model, IEnumerable<Batch> train, IEnumerable<Batch>? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpointPath);
+        using var checkpoint = TrainingCheckpoint.Load(checkpointPath);
+        return Run(model, train, validation, progress, cancellationToken, checkpoint);
+    }
+
+    private TrainingResult Run(Module model, IEnumerable<Batch> train, IEnumerable<Batch>? validation,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, TrainingCheckpoint? resume)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         string monitor = validation is null && _options.MonitorMetric.StartsWith("val_", StringComparison.Ordinal) ? "train_loss" : _options.MonitorMetric;
         bool lowerIsBetter = MetricDirection.IsLowerBetter(monitor);
 
+        if (resume is not null)
+        {
+            var frozen = new HashSet<string>(resume.Frozen);
+            foreach (var (name, p) in model.NamedParameters()) p.RequiresGrad = !frozen.Contains(name);
+            model.LoadStateDict(resume.Model);
+        }
         using var optimizer = _options.OptimizerFactory?.Invoke(model)
             ?? new SGD(model.TrainableParameters(), _options.LearningRate, momentum: 0.9);
         var scheduler = _options.SchedulerFactory?.Invoke(optimizer);
-        var history = new History();
+        var history = resume?.History ?? new History();
         Dictionary<string, Tensor>? bestWeights = null;
         EpochResult? best = null;
-        int epochsWithoutImprovement = 0;
+        int epochsWithoutImprovement = 0, firstEpoch = 1, skipBatches = 0;
         bool stoppedEarly = false, cancelled = false;
+        if (resume is not null)
+        {
+            optimizer.ImportState(resume.Optimizer);
+            scheduler?.SetStep(resume.SchedulerStep);
+            Torch.Torch.SetRngState(resume.RngState);
+            if (resume.Best is not null) bestWeights = resume.Best.ToDictionary(p => p.Key, p => p.Value.Clone().DetachFromDisposeScope());
+            best = history.Epochs.FirstOrDefault(e => e.Epoch == resume.BestEpoch);
+            epochsWithoutImprovement = resume.EpochsWithoutImprovement;
+            firstEpoch = resume.EpochsDone + 1;
+            skipBatches = resume.BatchesDone;
+            _logger.LogInformation("Resuming after epoch {Epoch} (and {Batches} batches of the next)", resume.EpochsDone, skipBatches);
+        }
 
         _logger.LogInformation("Training {Parameters} of {Total} parameters for {Epochs} epochs, monitoring {Metric}",
             model.ParameterCount(trainableOnly: true), model.ParameterCount(), _options.Epochs, monitor);
         try
         {
-            for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+            for (int epoch = firstEpoch; epoch <= _options.Epochs; epoch++)
             {
                 var clock = Stopwatch.StartNew();
                 var learningRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
-                var trainMetrics = TrainEpoch(model, train, optimizer, scheduler, epoch, progress, cancellationToken, out cancelled);
+                var trainMetrics = TrainEpoch(model, train, optimizer, scheduler, epoch, skipBatches, progress, cancellationToken, out int batchesDone, out cancelled);
+                skipBatches = 0;
                 if (cancelled)
                 {
-                    _logger.LogWarning("Training cancelled during epoch {Epoch}", epoch);
+                    _logger.LogWarning("Training cancelled during epoch {Epoch} after {Batches} batches", epoch, batchesDone);
+                    SaveCheckpoint(model, optimizer, scheduler, epoch - 1, batchesDone, history, bestWeights, best, epochsWithoutImprovement);
                     break;
                 }
                 var valMetrics = validation is null ? null : RunEvaluation(model, validation, epoch, progress);
@@ -87,14 +127,19 @@ public sealed class Trainer
                     epochsWithoutImprovement = 0;
                     if (_options.RestoreBestWeights) Snapshot(model, ref bestWeights);
                 }
-                else if (_options.EarlyStoppingPatience is { } patience && ++epochsWithoutImprovement > patience)
+                else
+                {
+                    epochsWithoutImprovement++;
+                }
+                SaveCheckpoint(model, optimizer, scheduler, epoch, 0, history, bestWeights, best, epochsWithoutImprovement);
+                if (_options.EarlyStoppingPatience is { } patience && epochsWithoutImprovement > patience)
                 {
                     _logger.LogInformation("Early stopping after epoch {Epoch}: {Metric} has not improved for {Patience} epochs", epoch, monitor, patience);
                     stoppedEarly = true;
                     break;
                 }
             }
-            if (_options.RestoreBestWeights && bestWeights is not null && best is not null)
+            if (_options.RestoreBestWeights && bestWeights is not null && best is not null && !cancelled)
             {
                 model.LoadStateDict(bestWeights);
                 _logger.LogInformation("Restored the weights of epoch {Epoch} ({Metric} = {Value:F4})", best.Epoch, monitor, best.Get(monitor));
@@ -108,6 +153,14 @@ public sealed class Trainer
         return new TrainingResult(history, best, stoppedEarly, cancelled);
     }
 
+    private void SaveCheckpoint(Module model, Optimizer optimizer, LRScheduler? scheduler, int epochsDone, int batchesDone, History history,
+        Dictionary<string, Tensor>? bestWeights, EpochResult? best, int epochsWithoutImprovement)
+    {
+        if (_options.CheckpointPath is not { } path) return;
+        TrainingCheckpoint.Save(path, model, optimizer, scheduler, epochsDone, batchesDone, history, bestWeights, best?.Epoch ?? 0, epochsWithoutImprovement);
+        _logger.LogDebug("Checkpoint written to {Path} (epoch {Epoch}, batch {Batch})", path, epochsDone, batchesDone);
+    }
+
     /// <summary>Measures a model in evaluation mode (no gradients) on a batch source.</summary>
     public PhaseMetrics Evaluate(Module model, IEnumerable<Batch> data, IProgress<TrainingProgress>? progress = null)
     {
@@ -116,8 +169,8 @@ public sealed class Trainer
         return RunEvaluation(model, data, 0, progress);
     }
 
-    private PhaseMetrics TrainEpoch(Module model, IEnumerable<Batch> train, Optimizer optimizer, LRScheduler? scheduler, int epoch,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, out bool cancelled)
+    private PhaseMetrics TrainEpoch(Module model, IEnumerable<Batch> train, Optimizer optimizer, LRScheduler? scheduler, int epoch, int skipBatches,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, out int batchesDone, out bool cancelled)
     {
         cancelled = false;
         model.Train();
@@ -132,6 +185,13 @@ public sealed class Trainer
 
         foreach (var batch in train)
         {
+            if (batchIndex < skipBatches)
+            {
+                // Resuming a cancelled epoch: these batches were trained on before the checkpoint.
+                batch.Dispose();
+                batchIndex++;
+                continue;
+            }
             using (batch)
             using (var scope = Torch.Torch.NewDisposeScope())
             {
@@ -163,6 +223,7 @@ public sealed class Trainer
         }
         if (pending > 0 && !cancelled) ApplyStep(optimizer, scheduler, trainable);
         if (batchIndex == 0) throw new InvalidOperationException("The training data produced no batches.");
+        batchesDone = batchIndex;
         return accumulator.Result();
     }
 

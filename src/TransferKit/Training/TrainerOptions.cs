@@ -3,7 +3,7 @@ using TransferKit.NN;
 namespace TransferKit.Training;
 
 /// <summary>Settings of a <see cref="Trainer"/>; <see cref="Validate"/> explains anything inconsistent.</summary>
-public sealed class TrainerOptions
+public sealed record TrainerOptions
 {
     /// <summary>Epochs to train (default 10).</summary>
     public int Epochs { get; set; } = 10;
@@ -49,6 +49,12 @@ public sealed class TrainerOptions
 
     /// <summary>Run forward passes under bf16 CPU autocast.</summary>
     public bool UseBFloat16Autocast { get; set; }
+
+    /// <summary>
+    /// Where to write a training checkpoint after every epoch (and when cancelled), atomically;
+    /// <see cref="Trainer.Resume"/> continues from it. Null writes none.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
 
     /// <summary>k of the top-k accuracy (capped at the class count; default 5).</summary>
     public int TopK { get; set; } = 5;

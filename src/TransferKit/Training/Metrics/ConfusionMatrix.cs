@@ -27,6 +27,22 @@ public sealed class ConfusionMatrix
     /// <summary>Samples of true class <paramref name="actual"/> predicted as <paramref name="predicted"/>.</summary>
     public long this[int actual, int predicted] => _counts[actual, predicted];
 
+    /// <summary>The counts row by row (for saving).</summary>
+    internal long[][] ToRows() => Enumerable.Range(0, ClassCount).Select(a => Enumerable.Range(0, ClassCount).Select(p => _counts[a, p]).ToArray()).ToArray();
+
+    /// <summary>Rebuilds a matrix from <see cref="ToRows"/>.</summary>
+    internal static ConfusionMatrix FromRows(long[][] rows)
+    {
+        var m = new ConfusionMatrix(rows.Length);
+        for (int a = 0; a < rows.Length; a++)
+            for (int p = 0; p < rows.Length; p++)
+            {
+                m._counts[a, p] = rows[a][p];
+                m.Total += rows[a][p];
+            }
+        return m;
+    }
+
     /// <summary>Adds one sample.</summary>
     public void Add(int actual, int predicted)
     {

@@ -97,6 +97,64 @@ public abstract class Optimizer : IDisposable
     public IReadOnlyList<Tensor?> GetState(Tensor parameter) =>
         _state.TryGetValue(parameter, out var s) ? s : Array.Empty<Tensor?>();
 
+    /// <summary>
+    /// The optimizer's resumable state as named tensors: each group's hyper-parameters and each
+    /// parameter's state slots, keyed by group and position (<c>group0.param3.slot1</c>). The
+    /// tensors are new handles; the caller disposes them.
+    /// </summary>
+    internal Dictionary<string, object?> ExportState()
+    {
+        var groups = new List<object?>();
+        var slots = new Dictionary<string, object?>();
+        for (int g = 0; g < ParamGroups.Count; g++)
+        {
+            var group = ParamGroups[g];
+            groups.Add(new Dictionary<string, object?>
+            {
+                ["lr"] = group.LearningRate,
+                ["initial_lr"] = group.InitialLearningRate,
+                ["weight_decay"] = group.WeightDecay,
+                ["params"] = (long)group.Parameters.Count,
+            });
+            for (int i = 0; i < group.Parameters.Count; i++)
+                if (_state.TryGetValue(group.Parameters[i], out var state))
+                    for (int slot = 0; slot < state.Length; slot++)
+                        if (state[slot] is { } t) slots[$"group{g}.param{i}.slot{slot}"] = t.Alias().DetachFromDisposeScope();
+        }
+        return new Dictionary<string, object?> { ["step_count"] = StepCount, ["groups"] = groups, ["state"] = slots };
+    }
+
+    /// <summary>Restores what <see cref="ExportState"/> produced; the groups must have the same sizes.</summary>
+    internal void ImportState(IReadOnlyDictionary<object, object?> exported)
+    {
+        var groups = (IList<object?>)exported["groups"]!;
+        if (groups.Count != ParamGroups.Count)
+            throw new InvalidOperationException($"The checkpoint's optimizer has {groups.Count} parameter groups; this one has {ParamGroups.Count}.");
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var saved = (IReadOnlyDictionary<object, object?>)groups[g]!;
+            var group = ParamGroups[g];
+            if ((long)saved["params"]! != group.Parameters.Count)
+                throw new InvalidOperationException($"Parameter group {g} has {group.Parameters.Count} parameters; the checkpoint's had {saved["params"]}.");
+            group.LearningRate = (double)saved["lr"]!;
+            group.InitialLearningRate = (double)saved["initial_lr"]!;
+            group.WeightDecay = (double)saved["weight_decay"]!;
+        }
+        foreach (var slots in _state.Values)
+            foreach (var t in slots) t?.Dispose();
+        _state.Clear();
+        foreach (var (key, value) in (IReadOnlyDictionary<object, object?>)exported["state"]!)
+        {
+            var parts = ((string)key).Split('.');
+            int g = int.Parse(parts[0][5..], System.Globalization.CultureInfo.InvariantCulture);
+            int i = int.Parse(parts[1][5..], System.Globalization.CultureInfo.InvariantCulture);
+            int slot = int.Parse(parts[2][4..], System.Globalization.CultureInfo.InvariantCulture);
+            var tensor = (Tensor)value!;
+            State(ParamGroups[g].Parameters[i])[slot] = tensor.Alias().DetachFromDisposeScope();
+        }
+        StepCount = (long)exported["step_count"]!;
+    }
+
     /// <summary>Clears the gradients of every parameter (PyTorch's <c>zero_grad(set_to_none=True)</c>).</summary>
     public void ZeroGrad()
     {
