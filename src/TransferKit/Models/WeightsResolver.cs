@@ -124,7 +124,7 @@ public sealed class WeightsResolver
     /// </summary>
     /// <exception cref="FileNotFoundException">The explicit file does not exist.</exception>
     /// <exception cref="PretrainedWeightsNotFoundException">Not cached and downloading is disabled or failed; the message says which file to put where.</exception>
-    /// <exception cref="InvalidDataException">A downloaded (or, when verifying, a cached) file has the wrong SHA-256.</exception>
+    /// <exception cref="InvalidDataException">A downloaded file has the wrong SHA-256, or a cached one the wrong size (or hash, when verifying cached files).</exception>
     public async Task<string> ResolveAsync(PretrainedWeights weights, string? explicitFile = null, IProgress<double>? progress = null,
         CancellationToken cancellationToken = default)
     {
@@ -167,7 +167,8 @@ public sealed class WeightsResolver
         Directory.CreateDirectory(directory);
         string final = Path.Combine(directory, weights.FileName);
         string partial = Path.Combine(directory, $"{weights.FileName}.{Guid.NewGuid():N}.partial");
-        var client = _httpClient ?? new HttpClient();
+        // Our own timeout covers the whole body; HttpClient's default 100 s would only cover the headers.
+        var client = _httpClient ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
