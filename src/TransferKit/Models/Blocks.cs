@@ -149,6 +149,46 @@ public sealed class StochasticDepth : Module
         $"p={P.ToString(System.Globalization.CultureInfo.InvariantCulture)}, mode={Mode.ToString().ToLowerInvariant()}";
 }
 
+/// <summary>
+/// An inverted residual block: a branch (a Sequential registered as <c>conv</c> or <c>block</c>) whose
+/// output, when the block keeps the shape, passes through the optional <c>stochastic_depth</c> child and
+/// is added to the input. MobileNetV2's and MobileNetV3's <c>InvertedResidual</c> and EfficientNet's
+/// <c>MBConv</c> differ only in what the branch holds.
+/// </summary>
+internal abstract class InvertedResidualBlock : Module
+{
+    private readonly string _branchName;
+    private readonly bool _useResConnect;
+    private readonly bool _hasStochasticDepth;
+
+    protected InvertedResidualBlock(string branchName, IEnumerable<Module> branch, bool useResConnect, StochasticDepth? stochasticDepth = null)
+    {
+        _branchName = branchName;
+        _useResConnect = useResConnect;
+        RegisterModule(branchName, new Sequential(branch.ToArray()));
+        if (stochasticDepth is not null) RegisterModule("stochastic_depth", stochasticDepth);
+        _hasStochasticDepth = stochasticDepth is not null;
+    }
+
+    protected static void CheckStride(long stride)
+    {
+        if (stride is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(stride), stride, "the stride of an inverted residual block must be 1 or 2");
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var result = GetSubmodule(_branchName).Forward(input);
+        if (!_useResConnect) return result;
+        if (_hasStochasticDepth)
+        {
+            var kept = GetSubmodule("stochastic_depth").Forward(result);
+            result.Dispose();
+            result = kept;
+        }
+        return result.Add_(input);
+    }
+}
+
 /// <summary>Channel arithmetic shared by the MobileNet and EfficientNet families.</summary>
 internal static class Channels
 {

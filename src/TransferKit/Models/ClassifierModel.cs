@@ -117,20 +117,23 @@ public abstract class ClassifierModel : Module, IClassifierModel
     private bool InHead(string name) => name.Length > HeadPath.Length && name.StartsWith(HeadPath, StringComparison.Ordinal) && name[HeadPath.Length] == '.';
 
     /// <summary>
-    /// Runs the children of the head's container that precede the head (for VGG <c>classifier.0</c>
-    /// to <c>classifier.5</c>, for MobileNetV2 the dropout <c>classifier.0</c>): the part of the
-    /// classifier that belongs to the backbone.
+    /// The feature path shared by VGG, MobileNet and EfficientNet: <c>features</c>, then <c>avgpool</c>
+    /// (global average pooling where the model registers none, as MobileNetV2), flattened, then the
+    /// children of <c>classifier</c> that precede the head (VGG <c>classifier.0</c>..<c>classifier.5</c>,
+    /// MobileNetV3 <c>classifier.0</c>..<c>classifier.2</c>, the dropout <c>classifier.0</c> otherwise).
     /// </summary>
-    private protected Tensor ForwardClassifierUpToHead(Tensor input)
+    private protected Tensor ForwardFeaturesPoolClassifier(Tensor input)
     {
         using var scope = Torch.Torch.NewDisposeScope();
-        var x = input;
+        var x = GetSubmodule("features").Forward(input);
+        x = NamedChildren().Any(c => c.Name == "avgpool") ? GetSubmodule("avgpool").Forward(x) : Functional.AdaptiveAvgPool2d(x, (1, 1));
+        x = x.Flatten(1);
         foreach (var (name, child) in GetSubmodule(_headParent).NamedChildren())
         {
             if (name == _headName) break;
             x = child.Forward(x);
         }
-        return scope.MoveToOuter(ReferenceEquals(x, input) ? input.Alias() : x);
+        return scope.MoveToOuter(x);
     }
 }
 

@@ -61,13 +61,7 @@ public sealed class EfficientNet : ClassifierModel
     }
 
     /// <summary>The pooled <c>features</c> after <c>classifier.0</c> (dropout), [N, 1280].</summary>
-    public override Tensor ForwardFeatures(Tensor input)
-    {
-        using var scope = Torch.Torch.NewDisposeScope();
-        var x = GetSubmodule("features").Forward(input);
-        x = GetSubmodule("avgpool").Forward(x).Flatten(1);
-        return scope.MoveToOuter(ForwardClassifierUpToHead(x));
-    }
+    public override Tensor ForwardFeatures(Tensor input) => ForwardFeaturesPoolClassifier(input);
 }
 
 /// <summary>
@@ -75,30 +69,20 @@ public sealed class EfficientNet : ClassifierModel
 /// (SiLU, sigmoid gate), 1×1 linear projection; when the shape is kept, the branch passes through
 /// <c>stochastic_depth</c> and is added to the input.
 /// </summary>
-internal sealed class MBConv : Module
+internal sealed class MBConv : InvertedResidualBlock
 {
-    private readonly bool _useResConnect;
-
     public MBConv(double expandRatio, long kernel, long stride, long inputChannels, long outChannels, double stochasticDepthProb, Func<long, Module> norm)
-    {
-        if (stride is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(stride), stride, "illegal stride value");
-        _useResConnect = stride == 1 && inputChannels == outChannels;
-        long expanded = Channels.MakeDivisible(inputChannels * expandRatio, 8);
-        var layers = new List<Module>();
-        if (expanded != inputChannels)
-            layers.Add(new Conv2dNormActivation(inputChannels, expanded, 1, 1, 1, norm, () => new SiLU()));
-        layers.Add(new Conv2dNormActivation(expanded, expanded, kernel, stride, expanded, norm, () => new SiLU()));
-        layers.Add(new SqueezeExcitation(expanded, Math.Max(1, inputChannels / 4), () => new SiLU(), () => new Sigmoid()));
-        layers.Add(new Conv2dNormActivation(expanded, outChannels, 1, 1, 1, norm, null));
-        RegisterModule("block", new Sequential(layers.ToArray()));
-        RegisterModule("stochastic_depth", new StochasticDepth(stochasticDepthProb, StochasticDepthMode.Row));
-    }
+        : base("block", Branch(expandRatio, kernel, stride, inputChannels, outChannels, norm), useResConnect: stride == 1 && inputChannels == outChannels,
+            new StochasticDepth(stochasticDepthProb, StochasticDepthMode.Row)) { }
 
-    public override Tensor Forward(Tensor input)
+    private static IEnumerable<Module> Branch(double expandRatio, long kernel, long stride, long inputChannels, long outChannels, Func<long, Module> norm)
     {
-        var result = GetSubmodule("block").Forward(input);
-        if (!_useResConnect) return result;
-        using (result)
-            return GetSubmodule("stochastic_depth").Forward(result).Add_(input);
+        CheckStride(stride);
+        long expanded = Channels.MakeDivisible(inputChannels * expandRatio, 8);
+        if (expanded != inputChannels)
+            yield return new Conv2dNormActivation(inputChannels, expanded, 1, 1, 1, norm, () => new SiLU());
+        yield return new Conv2dNormActivation(expanded, expanded, kernel, stride, expanded, norm, () => new SiLU());
+        yield return new SqueezeExcitation(expanded, Math.Max(1, inputChannels / 4), () => new SiLU(), () => new Sigmoid());
+        yield return new Conv2dNormActivation(expanded, outChannels, 1, 1, 1, norm, null);
     }
 }

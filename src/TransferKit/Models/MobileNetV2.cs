@@ -53,42 +53,27 @@ public sealed class MobileNetV2 : ClassifierModel
     }
 
     /// <summary>The globally pooled <c>features</c> after <c>classifier.0</c> (dropout), [N, 1280].</summary>
-    public override Tensor ForwardFeatures(Tensor input)
-    {
-        using var scope = Torch.Torch.NewDisposeScope();
-        var x = GetSubmodule("features").Forward(input);
-        x = Functional.AdaptiveAvgPool2d(x, (1, 1)).Flatten(1);
-        return scope.MoveToOuter(ForwardClassifierUpToHead(x));
-    }
+    public override Tensor ForwardFeatures(Tensor input) => ForwardFeaturesPoolClassifier(input);
 }
 
 /// <summary>
 /// MobileNetV2's block: <c>conv</c> = [1×1 expansion with ReLU6 when t ≠ 1], 3×3 depthwise with
 /// ReLU6, 1×1 linear projection (Conv2d, BatchNorm2d); a residual connection when the shape is kept.
 /// </summary>
-internal sealed class MobileNetV2InvertedResidual : Module
+internal sealed class MobileNetV2InvertedResidual : InvertedResidualBlock
 {
-    private readonly bool _useResConnect;
-
     public MobileNetV2InvertedResidual(long inp, long oup, long stride, int expandRatio, Func<long, Module> norm)
+        : base("conv", Branch(inp, oup, stride, expandRatio, norm), useResConnect: stride == 1 && inp == oup) { }
+
+    private static IEnumerable<Module> Branch(long inp, long oup, long stride, int expandRatio, Func<long, Module> norm)
     {
-        if (stride is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(stride), stride, "stride should be 1 or 2");
+        CheckStride(stride);
         long hidden = (long)Math.Round(inp * (double)expandRatio, MidpointRounding.ToEven);
-        _useResConnect = stride == 1 && inp == oup;
-        var layers = new List<Module>();
-        if (expandRatio != 1) layers.Add(new Conv2dNormActivation(inp, hidden, 1, 1, 1, norm, () => new ReLU6()));
-        layers.Add(new Conv2dNormActivation(hidden, hidden, 3, stride, hidden, norm, () => new ReLU6()));
-        layers.Add(new Conv2d(hidden, oup, 1, bias: false));
-        layers.Add(norm(oup));
-        RegisterModule("conv", new Sequential(layers.ToArray()));
+        if (expandRatio != 1) yield return new Conv2dNormActivation(inp, hidden, 1, 1, 1, norm, () => new ReLU6());
+        yield return new Conv2dNormActivation(hidden, hidden, 3, stride, hidden, norm, () => new ReLU6());
+        yield return new Conv2d(hidden, oup, 1, bias: false);
+        yield return norm(oup);
     }
 
     public override string TypeName => "InvertedResidual";
-
-    public override Tensor Forward(Tensor input)
-    {
-        var branch = GetSubmodule("conv").Forward(input);
-        if (!_useResConnect) return branch;
-        using (branch) return branch.Add(input);
-    }
 }

@@ -57,13 +57,7 @@ public sealed class MobileNetV3 : ClassifierModel
     }
 
     /// <summary>The pooled <c>features</c> through <c>classifier.0</c>..<c>classifier.2</c> (Linear, Hardswish, Dropout), [N, 1280].</summary>
-    public override Tensor ForwardFeatures(Tensor input)
-    {
-        using var scope = Torch.Torch.NewDisposeScope();
-        var x = GetSubmodule("features").Forward(input);
-        x = GetSubmodule("avgpool").Forward(x).Flatten(1);
-        return scope.MoveToOuter(ForwardClassifierUpToHead(x));
-    }
+    public override Tensor ForwardFeatures(Tensor input) => ForwardFeaturesPoolClassifier(input);
 }
 
 /// <summary>One row of MobileNetV3's Table 1 (torchvision's <c>InvertedResidualConfig</c> at width 1.0).</summary>
@@ -74,31 +68,23 @@ internal sealed record BottleneckConfig(long InputChannels, long Kernel, long Ex
 /// MobileNetV3's block (section 5): <c>block</c> = [1×1 expansion], k×k depthwise, [squeeze-and-excitation
 /// with a hard-sigmoid gate], 1×1 linear projection; a residual connection when the shape is kept.
 /// </summary>
-internal sealed class MobileNetV3InvertedResidual : Module
+internal sealed class MobileNetV3InvertedResidual : InvertedResidualBlock
 {
-    private readonly bool _useResConnect;
-
     public MobileNetV3InvertedResidual(BottleneckConfig c, Func<long, Module> norm)
+        : base("block", Branch(c, norm), useResConnect: c.Stride == 1 && c.InputChannels == c.OutChannels) { }
+
+    private static IEnumerable<Module> Branch(BottleneckConfig c, Func<long, Module> norm)
     {
-        if (c.Stride is not (1 or 2)) throw new ArgumentOutOfRangeException(nameof(c), c.Stride, "illegal stride value");
-        _useResConnect = c.Stride == 1 && c.InputChannels == c.OutChannels;
+        CheckStride(c.Stride);
         Func<Module> activation = c.UseHardswish ? () => new Hardswish() : () => new ReLU();
-        var layers = new List<Module>();
         if (c.ExpandedChannels != c.InputChannels)
-            layers.Add(new Conv2dNormActivation(c.InputChannels, c.ExpandedChannels, 1, 1, 1, norm, activation));
+            yield return new Conv2dNormActivation(c.InputChannels, c.ExpandedChannels, 1, 1, 1, norm, activation);
         long stride = c.Dilation > 1 ? 1 : c.Stride;
-        layers.Add(new Conv2dNormActivation(c.ExpandedChannels, c.ExpandedChannels, c.Kernel, stride, c.ExpandedChannels, norm, activation, c.Dilation));
+        yield return new Conv2dNormActivation(c.ExpandedChannels, c.ExpandedChannels, c.Kernel, stride, c.ExpandedChannels, norm, activation, c.Dilation);
         if (c.UseSE)
-            layers.Add(new SqueezeExcitation(c.ExpandedChannels, Channels.MakeDivisible(c.ExpandedChannels / 4, 8), () => new ReLU(), () => new Hardsigmoid()));
-        layers.Add(new Conv2dNormActivation(c.ExpandedChannels, c.OutChannels, 1, 1, 1, norm, null));
-        RegisterModule("block", new Sequential(layers.ToArray()));
+            yield return new SqueezeExcitation(c.ExpandedChannels, Channels.MakeDivisible(c.ExpandedChannels / 4, 8), () => new ReLU(), () => new Hardsigmoid());
+        yield return new Conv2dNormActivation(c.ExpandedChannels, c.OutChannels, 1, 1, 1, norm, null);
     }
 
     public override string TypeName => "InvertedResidual";
-
-    public override Tensor Forward(Tensor input)
-    {
-        var result = GetSubmodule("block").Forward(input);
-        return _useResConnect ? result.Add_(input) : result;
-    }
 }

@@ -87,11 +87,5 @@ public sealed class Vgg : ClassifierModel
     public override string TypeName => "VGG";
 
     /// <summary>The output of <c>classifier.5</c> (the second dropout), [N, 4096].</summary>
-    public override Tensor ForwardFeatures(Tensor input)
-    {
-        using var scope = Torch.Torch.NewDisposeScope();
-        var x = GetSubmodule("features").Forward(input);
-        x = GetSubmodule("avgpool").Forward(x).Flatten(1);
-        return scope.MoveToOuter(ForwardClassifierUpToHead(x));
-    }
+    public override Tensor ForwardFeatures(Tensor input) => ForwardFeaturesPoolClassifier(input);
 }
