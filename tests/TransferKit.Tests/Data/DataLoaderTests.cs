@@ -90,7 +90,7 @@ public class DataLoaderTests
     [InlineData(2)]
     public void A_failing_sample_reaches_the_caller_with_its_file_name_and_nothing_leaks(int workers)
     {
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         var loader = new DataLoader(new CountingDataset(40, failAt: 21), new DataLoaderOptions { BatchSize = 4, NumWorkers = workers });
         var e = Assert.Throws<ImageDecodeException>(() => Drain(loader));
         Assert.Contains("/data/broken-21.jpg", e.Message);
@@ -100,7 +100,7 @@ public class DataLoaderTests
     [Fact]
     public void Stopping_early_or_cancelling_frees_the_prefetched_batches()
     {
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         var loader = new DataLoader(new CountingDataset(100), new DataLoaderOptions { BatchSize = 2, NumWorkers = 2, PrefetchFactor = 4 });
         foreach (var batch in loader)
         {

@@ -531,7 +531,7 @@ public class TransformMemoryTests
         {
             // Warm up (first calls may create cached native state), then count.
             train.Apply(image, new Random(0)).Dispose();
-            long before = Torch.LiveTensorCount;
+            long before = SerialCollection.SettledLiveTensorCount();
             var random = new Random(1);
             for (int k = 0; k < 300; k++)
             {
@@ -565,7 +565,7 @@ public class TransformMemoryTests
         var broken = new Compose(new Resize(40), new CenterCrop(32), Normalize.ImageNet());
         try
         {
-            long before = Torch.LiveTensorCount;
+            long before = SerialCollection.SettledLiveTensorCount();
             for (int k = 0; k < 50; k++) Assert.Throws<ArgumentException>(() => broken.Apply(image));
             Assert.Equal(before, Torch.LiveTensorCount);
             Assert.False(image.IsDisposed);

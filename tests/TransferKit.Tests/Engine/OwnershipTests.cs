@@ -8,7 +8,7 @@ public class OwnershipTests
     [Fact]
     public void A_dispose_scope_frees_everything_created_inside_it()
     {
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         Tensor kept;
         Tensor freed;
         using (var scope = Torch.NewDisposeScope())
@@ -31,7 +31,7 @@ public class OwnershipTests
     [Fact]
     public void Nested_scopes_move_results_one_level_out()
     {
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         using (var outer = Torch.NewDisposeScope())
         {
             Tensor result;
@@ -50,7 +50,7 @@ public class OwnershipTests
     [Fact]
     public void Detached_tensors_survive_every_scope_until_disposed()
     {
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         Tensor detached;
         using (Torch.NewDisposeScope())
         using (Torch.NewDisposeScope())
@@ -63,7 +63,7 @@ public class OwnershipTests
     [Fact]
     public void Disposing_an_outer_scope_closes_inner_scopes_left_open()
     {
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         var outer = Torch.NewDisposeScope();
         Torch.Zeros(1);
         var inner = Torch.NewDisposeScope();
@@ -78,7 +78,7 @@ public class OwnershipTests
     [Fact]
     public void The_finalizer_frees_tensors_nobody_disposed()
     {
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         CreateGarbage(100);
         for (int k = 0; k < 5 && Torch.LiveTensorCount > before; k++)
         {
@@ -102,7 +102,7 @@ public class OwnershipTests
         RunSteps(w, x, 500); // warm-up: allocator caches, JIT
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        long liveBefore = Torch.LiveTensorCount;
+        long liveBefore = SerialCollection.SettledLiveTensorCount();
         long rssBefore = ResidentBytes();
 
         RunSteps(w, x, 10_000);

@@ -2,6 +2,9 @@ namespace TransferKit.Tests.Engine;
 
 using Torch = TransferKit.Torch.Torch;
 
+// Serial: Random_factories_... seeds the process-wide generator and expects the next draws; any test
+// running beside it that draws random numbers (layer and model construction do) would interleave.
+[Collection(SerialCollection.Name)]
 public class TensorCreationTests
 {
     [Fact]

@@ -156,7 +156,7 @@ public class LayerTests
         Assert.Equal(new[] { "0.weight", "0.bias", "2.weight", "2.bias" }, seq.NamedParameters().Select(p => p.Name));
         Assert.IsType<ReLU>(seq[1]);
         var x = Torch.Randn(5, 3);
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         var y = seq.Forward(x);
         Assert.Equal(new long[] { 5, 2 }, y.Shape);
         Assert.Equal(before + 1, Torch.LiveTensorCount); // only the output survives

@@ -144,7 +144,7 @@ public class TrainerTests
         using var model = Mlp();
         var trainer = new Trainer(new TrainerOptions { Epochs = 1, LearningRate = 0.01, MaxGradientNorm = 1.0, MonitorMetric = "train_loss" });
         trainer.Fit(model, new Blobs(40, 4, 1)); // warm-up: optimizer state, first allocations
-        long before = Torch.LiveTensorCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         var result = trainer.Fit(model, new Blobs(2000, 1, 1));
         Assert.Equal(2000, result.History.Epochs[0].Train.Samples);
         Assert.Equal(before, Torch.LiveTensorCount);
