@@ -1,12 +1,14 @@
 namespace TransferKit.Models;
 
 /// <summary>
-/// The model zoo by name: torchvision's architecture names mapped to constructors with random
-/// (torchvision-default) initialisation. Pretrained weights are described by <see cref="PretrainedCatalog"/>.
+/// Architectures by name: torchvision's zoo (random, torchvision-default initialisation), TransferKit's
+/// <c>small_cnn</c>, and any architecture a user registers with <see cref="Register"/> so that saved
+/// model packages of it can be loaded by name. Pretrained weights are described by <see cref="PretrainedCatalog"/>.
 /// </summary>
 public static class ModelRegistry
 {
-    private static readonly (string Name, Func<long, ClassifierModel> Create)[] Entries =
+    private static readonly object Gate = new();
+    private static (string Name, Func<long, ClassifierModel> Create)[] _entries =
     {
         ("resnet18", n => ResNet.ResNet18(n)),
         ("resnet34", n => ResNet.ResNet34(n)),
@@ -16,13 +18,32 @@ public static class ModelRegistry
         ("mobilenet_v2", n => new MobileNetV2(n)),
         ("mobilenet_v3_large", n => MobileNetV3.Large(n)),
         ("efficientnet_b0", n => EfficientNet.B0(n)),
+        (SmallCnn.ArchitectureName, n => new SmallCnn(n)),
     };
 
+    private static (string Name, Func<long, ClassifierModel> Create)[] Entries => Volatile.Read(ref _entries);
+
     /// <summary>The registered architecture names, in a stable order.</summary>
-    public static IReadOnlyList<string> Names { get; } = Entries.Select(e => e.Name).ToArray();
+    public static IReadOnlyList<string> Names => Entries.Select(e => e.Name).ToArray();
 
     /// <summary>True when <paramref name="name"/> is a registered architecture (names are case-sensitive, as in torchvision).</summary>
     public static bool Contains(string name) => Entries.Any(e => e.Name == name);
+
+    /// <summary>
+    /// Registers a user architecture: <paramref name="create"/> builds it for a class count, and its
+    /// <see cref="ClassifierModel.Architecture"/> should equal <paramref name="name"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is already registered.</exception>
+    public static void Register(string name, Func<long, ClassifierModel> create)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(create);
+        lock (Gate)
+        {
+            if (Contains(name)) throw new ArgumentException($"An architecture named '{name}' is already registered.", nameof(name));
+            Volatile.Write(ref _entries, Entries.Append((name, create)).ToArray());
+        }
+    }
 
     /// <summary>Creates an architecture by name with randomly initialised weights.</summary>
     /// <param name="name">A name from <see cref="Names"/>, e.g. <c>resnet18</c>.</param>

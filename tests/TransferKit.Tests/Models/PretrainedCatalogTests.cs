@@ -8,7 +8,7 @@ public class PretrainedCatalogTests
     [Fact]
     public void Every_architecture_has_exactly_one_default_with_torchvision_preprocessing()
     {
-        foreach (var name in ModelRegistry.Names)
+        foreach (var name in ZooModelTests.AllNames)
         {
             var all = PretrainedCatalog.For(name).ToList();
             Assert.NotEmpty(all);

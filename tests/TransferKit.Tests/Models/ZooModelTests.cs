@@ -14,9 +14,9 @@ public class ZooModelTests
     private static int InputSize(string name) => name.StartsWith("vgg", StringComparison.Ordinal) ? 32 : 64;
 
     [Fact]
-    public void Registry_lists_the_eight_architectures_and_rejects_unknown_names()
+    public void Registry_lists_the_eight_torchvision_architectures_then_small_cnn_and_rejects_unknown_names()
     {
-        Assert.Equal(AllNames, ModelRegistry.Names);
+        Assert.Equal(AllNames.Append("small_cnn"), ModelRegistry.Names.Take(9));
         Assert.True(ModelRegistry.Contains("mobilenet_v3_large"));
         Assert.False(ModelRegistry.Contains("ResNet18"));
         var e = Assert.Throws<KeyNotFoundException>(() => ModelRegistry.Create("resnet19"));
