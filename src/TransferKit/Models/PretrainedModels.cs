@@ -11,7 +11,7 @@ internal delegate IReadOnlyDictionary<string, Tensor> StateDictReader(string pat
 /// <summary>
 /// Builds a zoo model with pretrained weights: resolve the file (<see cref="WeightsResolver"/>),
 /// read it (a <see cref="StateDictReader"/>), load it strictly, then swap the head when a different
-/// number of classes is wanted. Internal until the <c>.pth</c> reader is connected to a public entry point.
+/// number of classes is wanted. The public entry point is <c>ModelBuilder.FromPretrained</c>.
 /// </summary>
 internal static class PretrainedModels
 {
@@ -23,25 +23,32 @@ internal static class PretrainedModels
         ArgumentNullException.ThrowIfNull(resolver);
         var weights = PretrainedCatalog.Get(architecture, tag);
         string path = await resolver.ResolveAsync(weights, explicitFile, progress, cancellationToken).ConfigureAwait(false);
-        var model = ModelRegistry.Create(architecture, weights.Categories.Count);
+        var stateDict = readStateDict(path);
+        ClassifierModel? model = null;
         try
         {
-            var stateDict = readStateDict(path);
-            try
+            // A file of the same architecture may have been trained with another number of classes
+            // (a user's own checkpoint given as explicitFile): build the head the file has.
+            model = ModelRegistry.Create(architecture, weights.Categories.Count);
+            long fileClasses = stateDict.TryGetValue(model.HeadPath + ".weight", out var headWeight) && headWeight.NDim == 2
+                ? headWeight.Size(0) : weights.Categories.Count;
+            if (fileClasses != weights.Categories.Count)
             {
-                model.LoadStateDict(stateDict, strict: true);
+                model.Dispose();
+                model = ModelRegistry.Create(architecture, fileClasses);
             }
-            finally
-            {
-                foreach (var t in stateDict.Values) t.Dispose();
-            }
-            if (numClasses is { } n && n != weights.Categories.Count) model.ResetClassifier(n);
+            model.LoadStateDict(stateDict, strict: true);
+            if (numClasses is { } n && n != fileClasses) model.ResetClassifier(n);
             return model;
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
             throw;
+        }
+        finally
+        {
+            foreach (var t in stateDict.Values) t.Dispose();
         }
     }
 }

@@ -120,6 +120,55 @@ public static class TorchSerializer
     }
 
     /// <summary>
+    /// Saves a state dict like <see cref="SaveStateDict(string, IEnumerable{KeyValuePair{string, Tensor}})"/>,
+    /// plus named extra records stored as <c>archive/extra/&lt;name&gt;</c> inside the zip, which
+    /// <c>torch.load</c> ignores: a file that PyTorch loads as a plain state dict and that still
+    /// carries metadata (TransferKit's model packages use this). Read them back with <see cref="ReadExtraRecord"/>.
+    /// </summary>
+    public static void SaveStateDict(string path, IEnumerable<KeyValuePair<string, Tensor>> stateDict, IReadOnlyDictionary<string, byte[]> extraRecords)
+    {
+        ArgumentNullException.ThrowIfNull(stateDict);
+        ArgumentNullException.ThrowIfNull(extraRecords);
+        foreach (var name in extraRecords.Keys)
+            if (name.Length == 0 || name.Contains('\\') || name.Split('/').Any(part => part is "" or "." or ".."))
+                throw new ArgumentException($"'{name}' is not a valid extra record name.", nameof(extraRecords));
+        CheckpointIO.WriteAtomically(path, stream =>
+        {
+            using var storages = new SaveStorageTable();
+            byte[] pickle = new TorchPickler(storages).PickleStateDict(stateDict);
+            TorchZipWriter.Write(stream, pickle, storages, extraRecords);
+        });
+    }
+
+    /// <summary>
+    /// The extra record <paramref name="name"/> of a zip-format file written by
+    /// <see cref="SaveStateDict(string, IEnumerable{KeyValuePair{string, Tensor}}, IReadOnlyDictionary{string, byte[]})"/>,
+    /// or null when the file has none of that name.
+    /// </summary>
+    /// <exception cref="CheckpointFormatException">The file is not a zip-format checkpoint.</exception>
+    public static byte[]? ReadExtraRecord(string path, string name)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            string? root = zip.Entries.Count > 0 ? zip.Entries[0].FullName.Split('/')[0] : null;
+            var entry = root is null ? null : zip.GetEntry($"{root}/extra/{name}");
+            if (entry is null) return null;
+            if (entry.Length > 64L * 1024 * 1024) throw new CheckpointFormatException(path, $"extra record '{name}' is {entry.Length} bytes, more than the 64 MB allowed");
+            using var stream = entry.Open();
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            return buffer.ToArray();
+        }
+        catch (System.IO.InvalidDataException e)
+        {
+            throw new CheckpointFormatException(path, "it is not a zip-format checkpoint", e);
+        }
+    }
+
+    /// <summary>
     /// Saves an object tree in the zip format that <c>torch.load</c> reads, e.g. a checkpoint
     /// <c>{"epoch": 3, "state_dict": sd, "best_acc": 0.9}</c>. Accepted values: <see cref="Tensor"/>,
     /// <see cref="StateDict"/> (written as an <c>OrderedDict</c>), dictionaries (as <c>dict</c>),

@@ -14,13 +14,19 @@ internal static class TorchZipWriter
     private const string Prefix = "archive/";
     private static readonly DateTimeOffset Epoch = new(1980, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static void Write(Stream output, byte[] pickle, SaveStorageTable storages)
+    /// <summary>Prefix of extra records inside the archive; <c>torch.load</c> ignores them.</summary>
+    public const string ExtraPrefix = Prefix + "extra/";
+
+    public static void Write(Stream output, byte[] pickle, SaveStorageTable storages, IReadOnlyDictionary<string, byte[]>? extraRecords = null)
     {
         using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
         Add(zip, Prefix + "data.pkl", s => s.Write(pickle));
         foreach (var record in storages.Records)
             Add(zip, $"{Prefix}data/{record.Key}", s => StorageIO.WriteStorage(record.Owner, 0, record.Bytes, s));
         Add(zip, Prefix + "version", s => s.Write("3\n"u8));
+        if (extraRecords is null) return;
+        foreach (var (name, bytes) in extraRecords)
+            Add(zip, ExtraPrefix + name, s => s.Write(bytes));
     }
 
     private static void Add(ZipArchive zip, string name, Action<Stream> write)

@@ -200,6 +200,7 @@ public sealed class Trainer
                 using (_options.UseBFloat16Autocast ? Torch.Torch.Autocast() : (IDisposable?)null)
                 {
                     logits = model.Forward(batch.Inputs).To(ScalarType.Float32);
+                    if (batchIndex == skipBatches) CheckClassCount(logits, train);
                     loss = Functional.CrossEntropy(logits, batch.Targets, classWeights, labelSmoothing: _options.LabelSmoothing);
                 }
                 (accumulate == 1 ? loss : loss / accumulate).Backward();
@@ -225,6 +226,14 @@ public sealed class Trainer
         if (batchIndex == 0) throw new InvalidOperationException("The training data produced no batches.");
         batchesDone = batchIndex;
         return accumulator.Result();
+    }
+
+    private static void CheckClassCount(Tensor logits, IEnumerable<Batch> train)
+    {
+        if (train is Data.DataLoader loader && logits.Size(1) != loader.Dataset.Classes.Count)
+            throw new InvalidOperationException(
+                $"The model produces {logits.Size(1)} outputs per sample but the training data has {loader.Dataset.Classes.Count} classes " +
+                $"({string.Join(", ", loader.Dataset.Classes.Take(10))}): replace the head to match (e.g. ReplaceHead(dataset.Classes)).");
     }
 
     private void ApplyStep(Optimizer optimizer, LRScheduler? scheduler, Tensor[] trainable)

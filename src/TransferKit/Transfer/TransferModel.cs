@@ -1,0 +1,188 @@
+using TransferKit.Models;
+using TransferKit.NN;
+using TransferKit.Torch;
+using TransferKit.Training;
+
+namespace TransferKit.Transfer;
+
+/// <summary>
+/// A classifier prepared for transfer learning by <see cref="ModelBuilder"/>: a zoo (or user)
+/// network, its class labels, the preprocessing its weights expect, and the freezing state of its
+/// backbone and head. It is a <see cref="Module"/> with exactly the network's state-dict keys
+/// (torchvision's, for zoo models), so it trains with <see cref="Trainer"/> and saves to files
+/// PyTorch loads. Frozen BatchNorm layers follow <see cref="BatchNormPolicy"/> while training.
+/// </summary>
+public sealed class TransferModel : Module
+{
+    internal TransferModel(ClassifierModel network, IReadOnlyList<string> labels, Preprocessing preprocessing, BatchNormPolicy policy, bool customHead)
+    {
+        Network = network;
+        Labels = labels.ToArray();
+        Preprocessing = preprocessing;
+        BatchNormPolicy = policy;
+        HasCustomHead = customHead;
+        SyncChildren();
+        Train(network.Training);
+    }
+
+    /// <summary>The underlying network.</summary>
+    public ClassifierModel Network { get; }
+
+    /// <summary>Architecture name (a <see cref="ModelRegistry"/> name).</summary>
+    public string Architecture => Network.Architecture;
+
+    /// <summary>Class names, index = class.</summary>
+    public IReadOnlyList<string> Labels { get; private set; }
+
+    /// <summary>Input preprocessing expected by the weights.</summary>
+    public Preprocessing Preprocessing { get; }
+
+    /// <summary>What BatchNorm layers do while training (see <see cref="Transfer.BatchNormPolicy"/>).</summary>
+    public BatchNormPolicy BatchNormPolicy { get; set; }
+
+    /// <summary>True when the head was supplied with <see cref="ModelBuilder.WithHead"/> rather than a Linear layer.</summary>
+    public bool HasCustomHead { get; private set; }
+
+    /// <summary>The classifier head.</summary>
+    public Module Head => Network.Head;
+
+    /// <inheritdoc />
+    public override string TypeName => $"TransferModel[{Architecture}]";
+
+    /// <inheritdoc />
+    public override Tensor Forward(Tensor input) => Network.Forward(input);
+
+    /// <summary>The backbone's output (the head's input) for a batch.</summary>
+    public Tensor ForwardFeatures(Tensor input) => Network.ForwardFeatures(input);
+
+    /// <summary>Sets training mode and applies <see cref="BatchNormPolicy"/> to every BatchNorm layer.</summary>
+    public override Module Train(bool mode = true)
+    {
+        base.Train(mode);
+        Network.Train(mode);
+        foreach (var (_, m) in Network.NamedModules())
+        {
+            if (m is not BatchNorm bn) continue;
+            bn.UseRunningStatsInTraining = BatchNormPolicy switch
+            {
+                BatchNormPolicy.AlwaysInferenceMode => true,
+                BatchNormPolicy.FrozenInInferenceMode => bn.Parameters().Any() && bn.Parameters().All(p => !p.RequiresGrad),
+                _ => false,
+            };
+        }
+        return this;
+    }
+
+    /// <summary>Freezes every backbone parameter (the head stays trainable). Returns this.</summary>
+    public TransferModel FreezeBackbone()
+    {
+        foreach (var (_, p) in Network.BackboneParameters()) p.RequiresGrad = false;
+        foreach (var (_, p) in Network.HeadParameters()) p.RequiresGrad = true;
+        return Refresh();
+    }
+
+    /// <summary>Makes every parameter trainable. Returns this.</summary>
+    public TransferModel Unfreeze()
+    {
+        RequiresGrad_(true);
+        return Refresh();
+    }
+
+    /// <summary>
+    /// Makes trainable the module at <paramref name="modulePath"/> (e.g. "layer4", "features.12")
+    /// and every parameter after it in the network's order, and the head; earlier ones are frozen.
+    /// </summary>
+    public TransferModel UnfreezeFrom(string modulePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modulePath);
+        Network.GetSubmodule(modulePath); // throws with the available children when the path is wrong
+        bool reached = false;
+        foreach (var (name, p) in Network.NamedParameters())
+        {
+            reached |= name.StartsWith(modulePath + ".", StringComparison.Ordinal);
+            p.RequiresGrad = reached;
+        }
+        if (!reached) throw new ArgumentException($"Module '{modulePath}' has no parameters to unfreeze.", nameof(modulePath));
+        foreach (var (_, p) in Network.HeadParameters()) p.RequiresGrad = true;
+        return Refresh();
+    }
+
+    /// <summary>Makes the last <paramref name="count"/> backbone stages (see <see cref="Stages"/>) and the head trainable.</summary>
+    public TransferModel UnfreezeLastStages(int count)
+    {
+        var stages = Stages();
+        if (count < 1 || count > stages.Count)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"{Architecture} has {stages.Count} stages: {string.Join(", ", stages)}.");
+        return UnfreezeFrom(stages[^count]);
+    }
+
+    /// <summary>
+    /// The backbone's stages in order, as module paths: the children of <c>features</c> for
+    /// VGG/MobileNet/EfficientNet-style networks, otherwise the top-level children that hold
+    /// parameters (e.g. conv1, bn1, layer1..layer4 for ResNet), the head excluded.
+    /// </summary>
+    public IReadOnlyList<string> Stages()
+    {
+        string headTop = Network.HeadPath.Split('.')[0];
+        bool hasFeatures = Network.NamedChildren().Any(c => c.Name == "features");
+        var candidates = hasFeatures
+            ? Network.GetSubmodule("features").NamedChildren().Select(c => ("features." + c.Name, c.Module))
+            : Network.NamedChildren().Where(c => c.Name != headTop).Select(c => (c.Name, c.Module));
+        return candidates.Where(c => c.Module.Parameters().Any()).Select(c => c.Item1).ToArray();
+    }
+
+    /// <summary>True when no backbone parameter requires gradients.</summary>
+    public bool IsBackboneFrozen => Network.BackboneParameters().All(p => !p.Parameter.RequiresGrad);
+
+    /// <summary>
+    /// Parameter groups with discriminative learning rates (fastai's <c>slice(lo, hi)</c>): the
+    /// trainable parameters of each backbone stage get rates spread geometrically from
+    /// <paramref name="earliestLr"/> (first stage) to <paramref name="headLr"/> (the head).
+    /// Frozen parameters are left out.
+    /// </summary>
+    public IReadOnlyList<ParamGroup> DiscriminativeGroups(double earliestLr, double headLr)
+    {
+        if (earliestLr <= 0 || headLr < earliestLr) throw new ArgumentException($"Need 0 < earliestLr <= headLr (got {earliestLr}, {headLr}).");
+        var stages = Stages();
+        int levels = stages.Count + 1;
+        var groups = new List<ParamGroup>();
+        var assigned = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        for (int k = 0; k < stages.Count; k++)
+        {
+            var trainable = Network.GetSubmodule(stages[k]).Parameters().Where(p => p.RequiresGrad).ToList();
+            foreach (var p in trainable) assigned.Add(p);
+            if (trainable.Count == 0) continue;
+            double lr = earliestLr * Math.Pow(headLr / earliestLr, (double)k / (levels - 1));
+            groups.Add(new ParamGroup(trainable, lr, name: stages[k]));
+        }
+        var rest = Network.Parameters().Where(p => p.RequiresGrad && !assigned.Contains(p)).ToList();
+        if (rest.Count > 0) groups.Add(new ParamGroup(rest, headLr, name: "head"));
+        return groups;
+    }
+
+    /// <summary>Replaces the head with a new Linear layer for <paramref name="labels"/>. Returns this.</summary>
+    public TransferModel ReplaceHead(IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count < 1) throw new ArgumentException("At least one label is needed.", nameof(labels));
+        Network.ReplaceHead(new Linear(Network.HeadInFeatures, labels.Count)).Dispose();
+        Labels = labels.ToArray();
+        HasCustomHead = false;
+        SyncChildren();
+        return Refresh();
+    }
+
+    /// <summary>Saves weights, labels, architecture and preprocessing as one file (see <see cref="ModelPackage"/>).</summary>
+    public void Save(string path) => ModelPackage.Save(path, this);
+
+    private TransferModel Refresh()
+    {
+        Train(Training);
+        return this;
+    }
+
+    private void SyncChildren()
+    {
+        foreach (var (name, child) in Network.NamedChildren()) RegisterModule(name, child);
+    }
+}
