@@ -5,7 +5,8 @@ public enum BatchNormPolicy
 {
     /// <summary>
     /// Keras's rule (default): a BatchNorm layer whose parameters are all frozen runs in inference
-    /// mode (running statistics, no updates); trainable ones use batch statistics.
+    /// mode (running statistics, no updates); trainable ones use batch statistics. A completely
+    /// frozen backbone runs wholly in evaluation mode (dropout off too).
     /// </summary>
     FrozenInInferenceMode,
 

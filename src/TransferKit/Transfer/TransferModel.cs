@@ -55,11 +55,21 @@ public sealed class TransferModel : Module
     /// <summary>The backbone's output (the head's input) for a batch.</summary>
     public Tensor ForwardFeatures(Tensor input) => Network.ForwardFeatures(input);
 
-    /// <summary>Sets training mode and applies <see cref="BatchNormPolicy"/> to every BatchNorm layer.</summary>
+    /// <summary>
+    /// Sets training mode and applies <see cref="BatchNormPolicy"/>. Unless the policy is
+    /// <see cref="BatchNormPolicy.FollowTrainingMode"/>, a completely frozen backbone runs entirely in
+    /// evaluation mode while the head trains (Keras's <c>base_model(x, training=False)</c>): no
+    /// dropout or stochastic depth in it, so its features are deterministic (and cacheable).
+    /// </summary>
     public override Module Train(bool mode = true)
     {
         base.Train(mode);
         Network.Train(mode);
+        if (mode && BatchNormPolicy != BatchNormPolicy.FollowTrainingMode && IsBackboneFrozen)
+        {
+            Network.Train(false);
+            Network.Head.Train(true);
+        }
         foreach (var (_, m) in Network.NamedModules())
         {
             if (m is not BatchNorm bn) continue;

@@ -1,0 +1,97 @@
+using TransferKit.Data;
+using TransferKit.Models;
+using TransferKit.NN;
+using TransferKit.Training;
+using TransferKit.Transfer;
+
+namespace TransferKit.Tests.Transfer;
+
+using Torch = TransferKit.Torch.Torch;
+
+public class FineTuningTests
+{
+    private static readonly ShapeKind[] Three = { ShapeKind.Circle, ShapeKind.Square, ShapeKind.Triangle };
+    private static readonly Preprocessing Small = new(32, 32, new[] { 0.5, 0.5, 0.5 }, new[] { 0.25, 0.25, 0.25 });
+
+    private static TransferModel FrozenSmallCnn(int seed)
+    {
+        Torch.ManualSeed((ulong)seed);
+        return ModelBuilder.FromArchitecture("small_cnn", 3, Small).FreezeBackbone().Build();
+    }
+
+    private static Dictionary<string, float[]> Snapshot(Module m) => m.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray<float>());
+
+    [Fact]
+    public void Training_the_head_on_cached_features_equals_training_through_the_frozen_backbone()
+    {
+        var shapes = new SyntheticShapesDataset(Three, 48, 32, seed: 2);
+        var loaderOptions = new DataLoaderOptions { BatchSize = 8, Shuffle = true, Seed = 4 };
+        var trainerOptions = new TrainerOptions { Epochs = 3, MonitorMetric = "train_loss", RestoreBestWeights = false };
+
+        using var uncached = FrozenSmallCnn(7);
+        var loader = new DataLoader(shapes, loaderOptions, uncached.Preprocessing.EvalTransform().Apply);
+        new Trainer(trainerOptions with { OptimizerFactory = m => new SGD(m.TrainableParameters(), 0.1, momentum: 0.9) }).Fit(uncached, loader);
+
+        using var cached = FrozenSmallCnn(7);
+        cached.Train(); // the backbone runs in evaluation mode because it is frozen
+        using var features = FeatureCache.Compute(cached.ForwardFeatures, new DataLoader(shapes, loaderOptions, cached.Preprocessing.EvalTransform().Apply));
+        Assert.Equal(48, features.Count);
+        using (var first = features.Get(0)) Assert.Equal(new long[] { 64 }, first.Image.Shape);
+        new Trainer(trainerOptions with { OptimizerFactory = m => new SGD(m.TrainableParameters(), 0.1, momentum: 0.9) })
+            .Fit(cached.Head, new DataLoader(features, loaderOptions));
+
+        var expected = Snapshot(uncached);
+        foreach (var (name, values) in Snapshot(cached))
+            for (int k = 0; k < values.Length; k++)
+                Assert.True(Math.Abs(values[k] - expected[name][k]) <= 1e-5, $"{name}[{k}]: cached {values[k]}, uncached {expected[name][k]}");
+        Assert.NotEqual(Snapshot(FrozenSmallCnn(7))["classifier.3.weight"], expected["classifier.3.weight"]); // the head did train
+    }
+
+    [Fact]
+    public void Head_gradients_are_the_same_from_cached_features()
+    {
+        var shapes = new SyntheticShapesDataset(Three, 8, 32, seed: 3);
+        using var model = FrozenSmallCnn(8);
+        model.Train();
+        var transform = model.Preprocessing.EvalTransform();
+        using var scope = Torch.NewDisposeScope();
+        var batch = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 8 }, transform.Apply).First();
+        Functional.CrossEntropy(model.Forward(batch.Inputs), batch.Targets).Backward();
+        var direct = model.Head.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
+        model.ZeroGrad();
+        using var cache = FeatureCache.Compute(model.ForwardFeatures, new DataLoader(shapes, new DataLoaderOptions { BatchSize = 3 }, transform.Apply));
+        var cachedBatch = new DataLoader(cache, new DataLoaderOptions { BatchSize = 8 }).First();
+        Functional.CrossEntropy(model.Head.Forward(cachedBatch.Inputs), cachedBatch.Targets).Backward();
+        var fromCache = model.Head.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
+        for (int k = 0; k < direct.Length; k++) Approx.Equal(direct[k], fromCache[k], 1e-5);
+        batch.Dispose();
+        cachedBatch.Dispose();
+    }
+
+    [Fact]
+    public void FineTune_trains_the_head_first_then_everything_with_lower_rates_for_earlier_stages()
+    {
+        var shapes = new SyntheticShapesDataset(Three, 24, 32, seed: 5);
+        using var model = FrozenSmallCnn(9);
+        var initial = Snapshot(model);
+        var loader = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 8, Shuffle = true }, model.Preprocessing.EvalTransform().Apply);
+        var options = new FineTuneOptions
+        {
+            FreezeEpochs = 1,
+            Epochs = 2,
+            BaseLearningRate = 1e-2,
+            Trainer = new TrainerOptions { MonitorMetric = "train_loss", RestoreBestWeights = false },
+        };
+        var result = FineTuning.FineTune(model, loader, options: options);
+        Assert.Single(result.HeadStage.History.Epochs);
+        Assert.Equal(2, result.FullStage.History.Epochs.Count);
+        Assert.False(model.IsBackboneFrozen);
+        var after = Snapshot(model);
+        Assert.NotEqual(initial["features.0.weight"], after["features.0.weight"]);
+        Assert.NotEqual(initial["classifier.3.weight"], after["classifier.3.weight"]);
+        // Stage two's first epoch used half the base rate for the head and 1/100 of that for the first stage.
+        var rates = result.FullStage.History.Epochs[0].LearningRates;
+        Assert.Equal(5e-3, rates[^1], 12);
+        Assert.Equal(5e-5, rates[0], 12);
+    }
+}
