@@ -8,7 +8,7 @@ namespace TransferKit.Torch;
 /// native function is called, and turns every way that can fail into one
 /// <see cref="TorchNativeLoadException"/> that says what is missing and how to install it.
 /// </summary>
-internal static class NativeLibraryLoader
+internal static partial class NativeLibraryLoader
 {
     /// <summary>Must equal tk_abi_version() in src/TransferKit.Native/src/runtime.cpp.</summary>
     internal const int ExpectedAbiVersion = 5;
@@ -58,6 +58,7 @@ internal static class NativeLibraryLoader
             throw new TorchNativeLoadException(
                 $"TransferKit's native engine is built for Linux (x64) only; this is {RuntimeInformation.OSDescription}.");
 
+        ConfigureOpenMp();
         var searched = new List<string>();
         foreach (string dir in CandidateDirectories(assembly))
         {
@@ -89,6 +90,31 @@ internal static class NativeLibraryLoader
             "It is built by `dotnet build` from src/TransferKit.Native (needs cmake, g++ and libtorch-dev) and ships in the " +
             $"TransferKit package under runtimes/linux-x64/native/. {InstallHint}");
     }
+
+    /// <summary>
+    /// libtorch's CPU kernels run on OpenMP (libgomp), whose worker threads by default spin for a
+    /// while at every barrier. When the machine has other work (a second process, the data loader's
+    /// workers), spinning threads steal the cores the other threads need: a small MLP training step
+    /// measured 15-30x slower on a busy 2-core machine. Unless the user chose a policy
+    /// (<c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c>), TransferKit asks OpenMP to wait passively.
+    /// libgomp reads its environment once, when it loads with libtorch, so this runs before that.
+    /// </summary>
+    private static void ConfigureOpenMp()
+    {
+        if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") is not null)
+            return;
+        try
+        {
+            _ = setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc: keep OpenMP's default policy.
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
 
     internal static string DescribeLoadFailure(string path, string loaderMessage)
     {
