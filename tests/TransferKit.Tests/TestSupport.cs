@@ -72,3 +72,41 @@ internal static class Threads
         if (!errors.IsEmpty) throw new AggregateException(errors);
     }
 }
+
+/// <summary>Differences between a reference tensor (PyTorch's) and TransferKit's, computed in float64 by libtorch.</summary>
+internal static class TensorDiff
+{
+    /// <summary>
+    /// max |actual - expected|; the shapes must be equal. Floating-point tensors of one dtype are
+    /// subtracted in that dtype (exact for equal values, and no float64 copies of VGG's 400 MB
+    /// weights); anything else in float64.
+    /// </summary>
+    public static double MaxAbs(Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.Shape, actual.Shape);
+        if (expected.Numel == 0) return 0;
+        using var scope = TransferKit.Torch.Torch.NewDisposeScope();
+        using var diff = expected.Dtype == actual.Dtype && expected.Dtype.IsFloatingPoint()
+            ? actual.Sub(expected)
+            : actual.To(ScalarType.Float64).Sub(expected.To(ScalarType.Float64));
+        return diff.Abs().Max().To(ScalarType.Float64).Item<double>();
+    }
+
+    /// <summary>Norm-relative difference max |actual - expected| / max |expected| (0 when both are all zeros).</summary>
+    public static double NormRelative(Tensor expected, Tensor actual)
+    {
+        double diff = MaxAbs(expected, actual);
+        if (diff == 0) return 0;
+        using var scope = TransferKit.Torch.Torch.NewDisposeScope();
+        return diff / expected.Abs().Max().To(ScalarType.Float64).Item<double>();
+    }
+
+    /// <summary>Asserts equal dtype, shape and values, bit for bit (NaN-free tensors).</summary>
+    public static void AssertIdentical(Tensor expected, Tensor actual, string what)
+    {
+        Assert.True(expected.Dtype == actual.Dtype, $"{what}: dtype {actual.Dtype}, expected {expected.Dtype}");
+        Assert.True(expected.Shape.AsSpan().SequenceEqual(actual.Shape), $"{what}: shape [{string.Join(", ", actual.Shape)}], expected [{string.Join(", ", expected.Shape)}]");
+        double d = MaxAbs(expected, actual);
+        Assert.True(d == 0, $"{what}: values differ (max |difference| {d:g3})");
+    }
+}

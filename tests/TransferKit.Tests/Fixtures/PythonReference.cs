@@ -42,29 +42,80 @@ internal static class PythonReference
     /// <summary>The fixture script's path in the test output folder.</summary>
     public static string ScriptPath(string scriptName) => Path.Combine(AppContext.BaseDirectory, "Fixtures", scriptName);
 
+    /// <summary>How long a cache folder of an older script version is kept after its last use.</summary>
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+
     /// <summary>
     /// Runs <paramref name="scriptName"/> (from Fixtures/) with an output folder as its first
-    /// argument, once per script content; returns that folder.
+    /// argument, once per script content and arguments; returns that folder. Folders that an older
+    /// version of the script produced are removed once unused for an hour (some hold hundreds of
+    /// megabytes of weights; the delay spares a concurrent run of another checkout).
     /// </summary>
     public static string Fixture(string scriptName, params string[] extraArgs)
     {
         string script = ScriptPath(scriptName);
-        string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(File.ReadAllText(script) + string.Join("\0", extraArgs))))[..16];
-        string dir = Path.Combine(Path.GetTempPath(), "transferkit-fixtures", Path.GetFileNameWithoutExtension(scriptName) + "-" + key);
+        string text = File.ReadAllText(script);
+        string scriptHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+        string key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text + string.Join("\0", extraArgs))))[..16];
+        string root = Path.Combine(Path.GetTempPath(), "transferkit-fixtures");
+        string prefix = Path.GetFileNameWithoutExtension(scriptName) + "-";
+        string dir = Path.Combine(root, prefix + key);
         string done = Path.Combine(dir, ".complete");
-        if (File.Exists(done)) return dir;
+        if (MarkUsed(done)) return dir;
         lock (typeof(PythonReference))
         {
-            if (File.Exists(done)) return dir;
+            if (MarkUsed(done)) return dir;
             string staging = dir + ".tmp-" + Environment.ProcessId;
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             Directory.CreateDirectory(staging);
             var (code, output) = Run(new[] { script, staging }.Concat(extraArgs), staging, TimeSpan.FromMinutes(10));
             if (code != 0) throw new InvalidOperationException($"Fixture script {scriptName} failed (exit {code}):\n{output}");
+            File.WriteAllText(Path.Combine(staging, ".script"), scriptHash);
             File.WriteAllText(Path.Combine(staging, ".complete"), DateTime.UtcNow.ToString("O"));
             if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
             Directory.Move(staging, dir);
+            RemoveStale(root, prefix, scriptHash);
             return dir;
+        }
+    }
+
+    /// <summary>True when the folder is complete; then records the use (its marker's time).</summary>
+    private static bool MarkUsed(string done)
+    {
+        if (!File.Exists(done)) return false;
+        try
+        {
+            File.SetLastWriteTimeUtc(done, DateTime.UtcNow);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return true;
+    }
+
+    /// <summary>Deletes this script's folders that another script version produced and nobody used for <see cref="StaleAfter"/>.</summary>
+    private static void RemoveStale(string root, string prefix, string scriptHash)
+    {
+        foreach (var folder in Directory.GetDirectories(root, prefix + "*"))
+        {
+            try
+            {
+                string marker = Path.Combine(folder, ".script");
+                if (File.Exists(marker) && File.ReadAllText(marker) == scriptHash) continue;
+                string done = Path.Combine(folder, ".complete");
+                var lastUse = File.Exists(done) ? File.GetLastWriteTimeUtc(done) : Directory.GetLastWriteTimeUtc(folder);
+                if (DateTime.UtcNow - lastUse > StaleAfter) Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Being written or deleted by another process: leave it.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
     }
 

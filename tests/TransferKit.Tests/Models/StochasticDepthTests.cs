@@ -54,7 +54,7 @@ public class StochasticDepthTests
     [PyTorchFact]
     public void Draws_the_same_mask_as_torchvision_for_the_same_seed()
     {
-        string dir = ZooFixtures.Fixture("stochastic-depth-7-0.4-row-64", "stochastic_depth", "7", "0.4", "row", "64", "{out}/mask.json");
+        string dir = ZooFixtures.Folder("stochastic_depth", "7", "0.4", "row", "64");
         var expected = ZooFixtures.ReadJson<float[]>(Path.Combine(dir, "mask.json"));
         using var scope = Torch.NewDisposeScope();
         Torch.ManualSeed(7);

@@ -1,101 +1,26 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
+using TransferKit.Serialization;
 
 namespace TransferKit.Tests.Models;
 
 using Reference = TransferKit.Tests.Fixtures.PythonReference;
 
-using Torch = TransferKit.Torch.Torch;
-
 /// <summary>
-/// Runs tests/TransferKit.Tests/Fixtures/zoo_fixtures.py with the Python that has PyTorch and
-/// torchvision (Debian's /usr/bin/python3, or $TRANSFERKIT_PYTHON) and caches its output under
-/// &lt;temp&gt;/transferkit-fixtures/zoo-&lt;script hash&gt;/, so each fixture is computed once per machine;
-/// folders left by earlier versions of the script are removed.
+/// tests/TransferKit.Tests/Fixtures/zoo_fixtures.py, run by the common PyTorch runner: each command's
+/// output folder is cached under &lt;temp&gt;/transferkit-fixtures/ keyed by the script and its arguments.
 /// </summary>
 internal static class ZooFixtures
 {
-    private static readonly ConcurrentDictionary<string, Lazy<string>> Produced = new();
+    public const string Script = "zoo_fixtures.py";
 
-    private static string PythonPath => Reference.Interpreter;
+    /// <summary>The cached output folder of <c>zoo_fixtures.py OUT command args...</c>.</summary>
+    public static string Folder(string command, params string[] args) => Reference.Fixture(Script, [command, .. args]);
 
-    public static string ScriptPath => Reference.ScriptPath("zoo_fixtures.py");
-
-    /// <summary>
-    /// Returns the cache folder for <paramref name="key"/>, running the script with
-    /// <paramref name="args"/> (where "{out}" stands for that folder) when it is not there yet.
-    /// </summary>
-    public static string Fixture(string key, params string[] args) => Produced.GetOrAdd(key, k => new Lazy<string>(() => Produce(k, args))).Value;
-
-    private static string Produce(string key, string[] args)
+    /// <summary>Runs a command that is not cached (its folder holds files a test wrote); fails with Python's output.</summary>
+    public static void RunUncached(string folder, string command, params string[] args)
     {
-        string parent = Path.Combine(Path.GetTempPath(), "transferkit-fixtures");
-        string root = Path.Combine(parent, "zoo-" + ScriptHash());
-        string final = Path.Combine(root, key);
-        if (Directory.Exists(final)) return final;
-        RemoveStaleCaches(parent, root);
-        string staging = Path.Combine(root, $"{key}.tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        try
-        {
-            var argv = new[] { ScriptPath }.Concat(args.Select(a => a.Replace("{out}", staging))).ToArray();
-            var (code, stdout, stderr) = Execute(PythonPath, argv, TimeSpan.FromMinutes(5));
-            if (code != 0)
-                throw new InvalidOperationException($"{PythonPath} {string.Join(' ', argv)} failed with exit code {code}:\n{stdout}\n{stderr}");
-            try
-            {
-                Directory.Move(staging, final);
-            }
-            catch (IOException) when (Directory.Exists(final))
-            {
-                // Another process produced the same fixture first: use theirs.
-            }
-            return final;
-        }
-        finally
-        {
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
-        }
-    }
-
-    private static void RemoveStaleCaches(string parent, string current)
-    {
-        if (!Directory.Exists(parent)) return;
-        foreach (var dir in Directory.GetDirectories(parent, "zoo-*"))
-        {
-            if (dir == current) continue;
-            try
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (IOException)
-            {
-                // In use by a concurrent run of an older build: leave it.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-    }
-
-    private static string ScriptHash() =>
-        Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(ScriptPath)))[..12].ToLowerInvariant();
-
-    private static (int Code, string Stdout, string Stderr) Execute(string file, string[] args, TimeSpan timeout)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout}.");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
+        var (code, output) = Reference.Run([Reference.ScriptPath(Script), folder, command, .. args], folder, TimeSpan.FromMinutes(5));
+        if (code != 0) throw new InvalidOperationException($"{Script} {command} {string.Join(' ', args)} failed (exit {code}):\n{output}");
     }
 
     public static T ReadJson<T>(string path) => JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json)!;
@@ -108,7 +33,7 @@ internal sealed record ReferenceStructure(List<JsonElement[]> StateDict, List<st
 {
     public static ReferenceStructure Of(string name)
     {
-        string dir = ZooFixtures.Fixture($"structure-{name}", "structure", name, "{out}/structure.json");
+        string dir = ZooFixtures.Folder("structure", name);
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "structure.json")));
         var root = doc.RootElement;
         return new ReferenceStructure(
@@ -122,63 +47,49 @@ internal sealed record ReferenceStructure(List<JsonElement[]> StateDict, List<st
         $"{e[0].GetString()} [{string.Join(", ", e[1].EnumerateArray().Select(d => d.GetInt64()))}] {e[2].GetString()}");
 }
 
-/// <summary>One raw tensor of a parity fixture (see zoo_fixtures.py).</summary>
-internal sealed record RawEntry(string Name, long[] Shape, string Dtype, long Offset, long Nbytes, double? Sum, double[]? Head)
-{
-    public bool IsSeeded => Offset < 0;
-}
-
-/// <summary>A parity fixture: torchvision's seeded state dict, an input, the head's input and the logits.</summary>
+/// <summary>
+/// A parity fixture (zoo_fixtures.py parity): torchvision's seeded model saved with torch.save in
+/// both formats (and as safetensors, except VGG), and the input, targets, logits, head input,
+/// gradients and updated buffers it produced in evaluation and training mode.
+/// </summary>
 internal sealed class ParityFixture
 {
-    private readonly string _data;
-
-    private ParityFixture(string dir, Index index)
+    private ParityFixture(string dir, Names names)
     {
-        _data = Path.Combine(dir, "data.bin");
-        StateDict = index.State_dict;
-        Input = index.Input;
-        Features = index.Features;
-        Logits = index.Logits;
+        Directory = dir;
+        FirstConvWeight = names.First_conv;
+        HeadWeight = names.Head;
+        TrainSeed = names.Train_seed;
     }
 
-    private sealed record Index(List<RawEntry> State_dict, RawEntry Input, RawEntry Features, RawEntry Logits);
+    private sealed record Names(string First_conv, string Head, ulong Train_seed);
 
-    public IReadOnlyList<RawEntry> StateDict { get; }
-    public RawEntry Input { get; }
-    public RawEntry Features { get; }
-    public RawEntry Logits { get; }
+    public string Directory { get; }
+
+    /// <summary>State-dict key of the first convolution's weight, e.g. <c>conv1.weight</c>.</summary>
+    public string FirstConvWeight { get; }
+
+    /// <summary>State-dict key of the head's weight, e.g. <c>fc.weight</c>.</summary>
+    public string HeadWeight { get; }
+
+    /// <summary>The seed set right before the training-mode forward.</summary>
+    public ulong TrainSeed { get; }
+
+    /// <summary>The state-dict file: "zip" (model.pth), "legacy" (model_legacy.pth) or "safetensors".</summary>
+    public string ModelFile(string format) => Path.Combine(Directory, format switch
+    {
+        "zip" => "model.pth",
+        "legacy" => "model_legacy.pth",
+        "safetensors" => "model.safetensors",
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, null),
+    });
+
+    /// <summary>reference.pth: input, target, eval.* and train.* tensors (the caller disposes them).</summary>
+    public StateDict LoadReference() => TorchSerializer.LoadStateDict(Path.Combine(Directory, "reference.pth"));
 
     public static ParityFixture Of(string name, int numClasses, int size, int threads)
     {
-        string dir = ZooFixtures.Fixture($"parity-{name}-{numClasses}-{size}-t{threads}", "parity", name, numClasses.ToString(), size.ToString(),
-            threads.ToString(), "{out}");
-        return new ParityFixture(dir, ZooFixtures.ReadJson<Index>(Path.Combine(dir, "index.json")));
-    }
-
-    /// <summary>Reads an entry into a new CPU tensor (the caller owns it).</summary>
-    public Tensor Load(RawEntry e)
-    {
-        if (e.IsSeeded) throw new InvalidOperationException($"{e.Name} was not written (seeded entry).");
-        var bytes = new byte[e.Nbytes];
-        using (var f = File.OpenRead(_data))
-        {
-            f.Position = e.Offset;
-            f.ReadExactly(bytes);
-        }
-        long[] shape = e.Shape.Length == 0 ? new long[] { 1 } : e.Shape;
-        using var flat = e.Dtype switch
-        {
-            "float32" => Torch.FromArray(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes), shape),
-            "int64" => Torch.FromArray(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(bytes), shape),
-            _ => throw new NotSupportedException(e.Dtype),
-        };
-        return flat.Reshape(e.Shape).DetachFromDisposeScope();
-    }
-
-    public float[] Floats(RawEntry e)
-    {
-        using var t = Load(e);
-        return t.ToArray<float>();
+        string dir = ZooFixtures.Folder("parity", name, numClasses.ToString(), size.ToString(), threads.ToString());
+        return new ParityFixture(dir, ZooFixtures.ReadJson<Names>(Path.Combine(dir, "reference.json")));
     }
 }
