@@ -8,6 +8,7 @@ namespace TransferKit.Tests.Transfer;
 
 using Torch = TransferKit.Torch.Torch;
 
+[Collection(SerialCollection.Name)] // seeds the global generator before building models
 public class FineTuningTests
 {
     private static readonly ShapeKind[] Three = { ShapeKind.Circle, ShapeKind.Square, ShapeKind.Triangle };
