@@ -64,6 +64,22 @@ public unsafe class DispatchBreakdownBenchmarks
         using var r = _a.Alias();
     }
 
+    /// <summary>Layer 3 inside a new dispose scope per op: prices opening and closing a scope.</summary>
+    [Benchmark]
+    public void Alias_Tensor_ScopePerOp()
+    {
+        using var scope = Torch.NewDisposeScope();
+        _ = _a.Alias();
+    }
+
+    /// <summary>Layer 3 with 100 ops per dispose scope (time per op): prices registration in a scope.</summary>
+    [Benchmark(OperationsPerInvoke = DispatchBenchmarks.OpsPerScope)]
+    public void Alias_Tensor_Scope100()
+    {
+        using var scope = Torch.NewDisposeScope();
+        for (int k = 0; k < DispatchBenchmarks.OpsPerScope; k++) _ = _a.Alias();
+    }
+
     /// <summary>tk_add + tk_tensor_free on raw pointers: libtorch's cost plus the shim, no managed wrapper.</summary>
     [Benchmark]
     public void Add1_RawFnPtr() => RawShim.Free(RawShim.Add(_ra, _rb));
