@@ -33,7 +33,7 @@ public class GemmBenchmarks
         Torch.ManualSeed(0);
         _x = Torch.Randn(M, K);
         _w = Torch.Randn(K, N);
-        Console.WriteLine($"// BLAS mapped: {string.Join(", ", BlasInfo.MappedBlasLibraries())}");
+        Console.WriteLine($"// sgemm_ provider: {BlasInfo.SgemmProvider()}");
     }
 
     /// <summary>Frees the operands.</summary>
