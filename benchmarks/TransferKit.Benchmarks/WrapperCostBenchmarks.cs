@@ -6,28 +6,33 @@ namespace Benchmarks;
 
 /// <summary>
 /// What-if measurements for the result wrapper: the same native work (tk_alias + tk_tensor_free
-/// through function pointers) wrapped in TransferKit's TensorHandle and in three prototype owners
-/// defined here, none of which is used by the library. The differences price each feature of the
+/// through function pointers, and tk_add as a real op) wrapped in TransferKit's TensorHandle and
+/// in three prototype owners defined here, none of which is used by the library. The differences price each feature of the
 /// current handle (SafeHandle ref-counting, finalizer, live-count Interlocked).
 /// </summary>
 [SimpleJob(warmupCount: 3, iterationCount: 10)]
 [MedianColumn, MinColumn, MemoryDiagnoser]
 public unsafe class WrapperCostBenchmarks
 {
-    private Tensor _a = null!;
-    private IntPtr _ra;
+    private Tensor _a = null!, _b = null!;
+    private IntPtr _ra, _rb;
 
     /// <summary>A 1-element operand.</summary>
     [GlobalSetup]
     public void Setup()
     {
         _a = Torch.FromArray(new[] { 1.5f });
-        _ra = RawShim.Ptr(_a);
+        _b = Torch.FromArray(new[] { 2.5f });
+        (_ra, _rb) = (RawShim.Ptr(_a), RawShim.Ptr(_b));
     }
 
-    /// <summary>Frees the operand.</summary>
+    /// <summary>Frees the operands.</summary>
     [GlobalCleanup]
-    public void Cleanup() => _a.Dispose();
+    public void Cleanup()
+    {
+        _a.Dispose();
+        _b.Dispose();
+    }
 
     /// <summary>No wrapper at all.</summary>
     [Benchmark(Baseline = true)]
@@ -59,6 +64,24 @@ public unsafe class WrapperCostBenchmarks
     public void Plain_NoFinalizer()
     {
         using var h = new PlainOwner(RawShim.Alias(_ra));
+    }
+
+    /// <summary>A real op (1-element add) with no wrapper...</summary>
+    [Benchmark]
+    public void Add1_NoWrapper() => RawShim.Free(RawShim.Add(_ra, _rb));
+
+    /// <summary>... with TransferKit's TensorHandle ...</summary>
+    [Benchmark]
+    public void Add1_TensorHandle_Current()
+    {
+        using var h = new TensorHandle(RawShim.Add(_ra, _rb));
+    }
+
+    /// <summary>... and with the non-finalizable prototype.</summary>
+    [Benchmark]
+    public void Add1_Plain_NoFinalizer()
+    {
+        using var h = new PlainOwner(RawShim.Add(_ra, _rb));
     }
 
     private sealed class CounterlessHandle : SafeHandle
