@@ -12,8 +12,8 @@ using TransferKit.Torch;
 using TransferKit.Training;
 using TransferKit.Transfer;
 
-string data = args.Length > 0 ? args[0] : Shared("data", "hymenoptera_data");
-string weights = args.Length > 1 ? args[1] : Shared("weights", "resnet18_flowers5.pth");
+string data = args.Length > 0 ? args[0] : SharedPaths.Find("data", "hymenoptera_data");
+string weights = args.Length > 1 ? args[1] : SharedPaths.Find("weights", "resnet18_flowers5.pth");
 int epochs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
 int inputSize = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 112;
 var preprocessing = new Preprocessing(inputSize, inputSize * 8 / 7, ImageNet.Mean, ImageNet.Std);
@@ -65,14 +65,4 @@ for (int k = 0; k < val.Count; k += val.Count / 8)
 {
     var (path, label) = val.Samples[k];
     Console.WriteLine($"{Path.GetFileName(path),-40} {val.Classes[(int)label],-6} {p1.Predict(path).ToString(),-18} {p2.Predict(path)}");
-}
-
-static string Shared(string folder, string name)
-{
-    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-    {
-        string candidate = Path.Combine(dir.FullName, "shared", folder, name);
-        if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
-    }
-    throw new FileNotFoundException($"Cannot find shared/{folder}/{name}; pass the paths as arguments.");
 }

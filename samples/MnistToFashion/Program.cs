@@ -6,7 +6,7 @@ using TransferKit.NN;
 using TransferKit.Torch;
 using TransferKit.Training;
 
-string dataRoot = args.Length > 0 ? args[0] : FindSharedData();
+string dataRoot = args.Length > 0 ? args[0] : Path.GetDirectoryName(SharedPaths.Find("data", "mnist"))!;
 int epochs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 3;
 Torch.ManualSeed(0);
 
@@ -61,14 +61,4 @@ void PredictFew(string title, MnistDataset data)
         var (p, index) = probabilities.Max(1);
         Console.WriteLine($"  image {k * 997,5}: predicted {data.Classes[(int)index.Item<long>()],-12} ({p.Item<float>():P1}), true {data.Classes[(int)sample.Label]}");
     }
-}
-
-static string FindSharedData()
-{
-    for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-    {
-        string candidate = Path.Combine(dir.FullName, "shared", "data");
-        if (Directory.Exists(Path.Combine(candidate, "mnist"))) return candidate;
-    }
-    throw new DirectoryNotFoundException("Pass the folder holding mnist/ and fashion-mnist/ as the first argument.");
 }
