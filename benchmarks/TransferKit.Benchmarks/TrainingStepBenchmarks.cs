@@ -107,7 +107,7 @@ public class StateDictLoadBenchmarks
     public void Setup()
     {
         Torch.NumThreads = 2;
-        string path = Environment.GetEnvironmentVariable("TK_BENCH_WEIGHTS") ?? FindShared("weights/resnet18_flowers5.pth");
+        string path = TrainingWorkloadsPaths.Weights();
         _load = TrainingWorkloads.LoadStateDict(path, 5);
     }
 
@@ -118,17 +118,4 @@ public class StateDictLoadBenchmarks
     /// <summary>TorchSerializer.LoadStateDict + Module.LoadStateDict + freeing the loaded tensors.</summary>
     [Benchmark]
     public void LoadResNet18StateDict() => _load.Run();
-
-    // BenchmarkDotNet runs the benchmark from a generated project under bin/, so search upwards
-    // from both the working directory and the assembly's folder.
-    private static string FindShared(string relative)
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                string candidate = Path.Combine(dir.FullName, "shared", relative);
-                if (File.Exists(candidate)) return candidate;
-            }
-        throw new FileNotFoundException($"Cannot find shared/{relative}; set TK_BENCH_WEIGHTS.");
-    }
 }

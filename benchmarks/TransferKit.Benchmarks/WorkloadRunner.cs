@@ -33,8 +33,8 @@ public static class WorkloadRunner
             Console.Error.WriteLine($"unknown workload group(s) {string.Join(", ", unknown)}; known: {string.Join(", ", Groups)}");
             return 2;
         }
-        string data = Option(args, "--data") ?? SharedPath("data", "hymenoptera_data");
-        string weights = Option(args, "--weights") ?? SharedPath("weights", "resnet18_flowers5.pth");
+        string data = Option(args, "--data") ?? TrainingWorkloadsPaths.Hymenoptera();
+        string weights = Option(args, "--weights") ?? TrainingWorkloadsPaths.Weights();
         string? json = Option(args, "--json");
 
         Torch.NumThreads = 2;
@@ -233,8 +233,18 @@ public static class WorkloadRunner
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
+}
 
-    private static string SharedPath(string folder, string name)
+/// <summary>The shared data and weights the workloads use, found by walking up from the working directory or the program's folder.</summary>
+public static class TrainingWorkloadsPaths
+{
+    /// <summary>shared/data/hymenoptera_data.</summary>
+    public static string Hymenoptera() => Shared("data", "hymenoptera_data");
+
+    /// <summary>shared/weights/resnet18_flowers5.pth, or $TK_BENCH_WEIGHTS.</summary>
+    public static string Weights() => Environment.GetEnvironmentVariable("TK_BENCH_WEIGHTS") ?? Shared("weights", "resnet18_flowers5.pth");
+
+    private static string Shared(string folder, string name)
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
