@@ -14,6 +14,8 @@ if (args.Length > 0 && args[0] == "profile-load")
     return ProfileLoad.Run(args[1..]);
 if (args.Length > 0 && args[0] == "profile-data")
     return ProfileData.Run(args[1..]);
+if (args.Length > 0 && args[0] == "profile-step")
+    return ProfileStep.Run(args[1..]);
 
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
