@@ -41,6 +41,18 @@ public static class ProfileLoad
                 while (s.Read(buffer) > 0) { }
             }
         });
+        Report("unpickle data.pkl (no tensor data)", () =>
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var pkl = zip.Entries.First(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal));
+            var bytes = new byte[pkl.Length];
+            using (var s = pkl.Open()) s.ReadExactly(bytes);
+            new PickleReader(new MemoryStream(bytes), path, "data.pkl", pid =>
+            {
+                var t = (object?[])pid!;
+                return new StorageRef((string)t[2]!, ((PyGlobal)t[1]!).Dtype, (long)t[4]!);
+            }).Load();
+        });
         var all = new byte[total];
         Report($"CRC-32 of {total / 1e6:F1} MB", () => Crc32.Compute(all));
         Report("Empty tensors + copy the bytes in", () =>
