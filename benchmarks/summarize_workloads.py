@@ -84,6 +84,14 @@ def main():
         ]
         print("| " + " | ".join(row) + " |")
 
+    # What each library does by default with a frozen backbone: TransferKit keeps frozen BatchNorm
+    # layers in inference mode, pytorch_baseline.py's step (model.train()) normalises with batch statistics.
+    cross = [fig(r, "tk", "resnet18_frozen_b32_bneval")["median"] / fig(r, "py", "resnet18_frozen_b32_bntrain")["median"]
+             for r in rs if fig(r, "tk", "resnet18_frozen_b32_bneval") and fig(r, "py", "resnet18_frozen_b32_bntrain")]
+    if cross:
+        print(f"\nFrozen backbone step, each library's default (TransferKit: BN in eval mode; PyTorch as pytorch_baseline.py: "
+              f"model.train()): TK/PyTorch {statistics.median(cross):.2f} (per round {', '.join(f'{x:.2f}' for x in cross)}).")
+
     # The feature cache's speed-up, per round: recomputing epoch / later epoch.
     sp = []
     for r in rs:
