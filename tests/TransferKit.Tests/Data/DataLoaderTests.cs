@@ -97,6 +97,38 @@ public class DataLoaderTests
         Assert.Equal(before, Torch.LiveTensorCount);
     }
 
+    /// <summary>Records the intra-op thread count its samples are prepared with.</summary>
+    private sealed class ThreadCountDataset(int failAt = -1) : IImageDataset
+    {
+        public List<int> Seen { get; } = new();
+        public int Count => 10;
+        public IReadOnlyList<string> Classes { get; } = new[] { "x" };
+
+        public ImageSample Get(int index)
+        {
+            Seen.Add(Torch.NumThreads);
+            if (index == failAt) throw new InvalidOperationException("broken sample");
+            return new ImageSample(Torch.Zeros(2, 2), 0);
+        }
+    }
+
+    [Fact]
+    public void Without_workers_samples_are_prepared_on_one_intra_op_thread_and_the_count_is_restored()
+    {
+        int threads = Torch.NumThreads;
+        var dataset = new ThreadCountDataset();
+        foreach (var batch in new DataLoader(dataset, new DataLoaderOptions { BatchSize = 3 }))
+            using (batch)
+                Assert.Equal(threads, Torch.NumThreads); // the consumer's code runs with its own setting
+        Assert.Equal(10, dataset.Seen.Count);
+        Assert.All(dataset.Seen, n => Assert.Equal(1, n));
+        Assert.Equal(threads, Torch.NumThreads);
+
+        var failing = new DataLoader(new ThreadCountDataset(failAt: 4), new DataLoaderOptions { BatchSize = 3 });
+        Assert.Throws<InvalidOperationException>(() => Drain(failing));
+        Assert.Equal(threads, Torch.NumThreads);
+    }
+
     [Fact]
     public void Stopping_early_or_cancelling_frees_the_prefetched_batches()
     {

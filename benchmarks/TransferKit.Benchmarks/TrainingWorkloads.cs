@@ -1,0 +1,160 @@
+using TransferKit.Data;
+using TransferKit.Data.Transforms;
+using TransferKit.Models;
+using TransferKit.NN;
+using TransferKit.Serialization;
+using TransferKit.Torch;
+using TransferKit.Training;
+using TransferKit.Transfer;
+
+namespace Benchmarks;
+
+/// <summary>
+/// The end-to-end workloads compared with PyTorch (benchmarks/pytorch/workloads_bench.py measures
+/// the same work): each factory builds its model and inputs once and returns the action that one
+/// timed repetition runs. Shared by the console mode (<see cref="WorkloadRunner"/>) and the
+/// BenchmarkDotNet classes (<see cref="MlpStepBenchmarks"/>, <see cref="ResNetStepBenchmarks"/>,
+/// <see cref="StateDictLoadBenchmarks"/>).
+/// </summary>
+public static class TrainingWorkloads
+{
+    /// <summary>Samples per batch of the MLP step (the MNIST tutorial's).</summary>
+    public const int MlpBatch = 100;
+
+    /// <summary>Distinct pre-generated MLP batches cycled through (as the PyTorch script does).</summary>
+    public const int MlpBatches = 50;
+
+    /// <summary>
+    /// A full ResNet-18 training step: zero_grad, forward, cross-entropy, backward, SGD step
+    /// (lr 1e-3, momentum 0.9) on a fixed random [batch, 3, 224, 224] input and 1000 classes.
+    /// </summary>
+    public static Workload ResNet18TrainStep(int batch)
+    {
+        Torch.ManualSeed(0);
+        var model = ResNet.ResNet18(1000);
+        model.Train();
+        var x = Torch.Randn(batch, 3, 224, 224).DetachFromDisposeScope();
+        var y = Torch.RandInt(0, 1000, new long[] { batch }).DetachFromDisposeScope();
+        var optimizer = new SGD(model.Parameters(), 1e-3, momentum: 0.9);
+        return new Workload(() => Step(model, optimizer, x, y), () =>
+        {
+            optimizer.Dispose();
+            model.Dispose();
+            x.Dispose();
+            y.Dispose();
+        });
+    }
+
+    /// <summary>
+    /// A training step of ResNet-18 with its backbone frozen and a new fc Linear(512, 2), built as
+    /// users do (<c>ModelBuilder.FromArchitecture("resnet18").FreezeBackbone().ReplaceHead(2)</c>);
+    /// only fc is in the optimizer. <paramref name="policy"/> decides whether the frozen BatchNorm
+    /// layers run in inference mode (TransferKit's default) or normalise with batch statistics and
+    /// update their running statistics, as PyTorch's <c>model.train()</c> does.
+    /// </summary>
+    public static Workload FrozenBackboneStep(int batch, BatchNormPolicy policy)
+    {
+        Torch.ManualSeed(0);
+        var model = ModelBuilder.FromArchitecture("resnet18").FreezeBackbone().ReplaceHead(2).WithBatchNormPolicy(policy).Build();
+        var x = Torch.Randn(batch, 3, 224, 224).DetachFromDisposeScope();
+        var y = Torch.RandInt(0, 2, new long[] { batch }).DetachFromDisposeScope();
+        var optimizer = new SGD(model.TrainableParameters(), 1e-3, momentum: 0.9);
+        return new Workload(() => Step(model, optimizer, x, y), () =>
+        {
+            optimizer.Dispose();
+            model.Dispose();
+            x.Dispose();
+            y.Dispose();
+        });
+    }
+
+    /// <summary>
+    /// <paramref name="steps"/> MLP training steps (Linear(784, 100), ReLU, Linear(100, 10), batch
+    /// 100, cross-entropy, plain SGD lr 1e-2), cycling through <see cref="MlpBatches"/> random batches.
+    /// </summary>
+    public static Workload MlpSteps(int steps)
+    {
+        Torch.ManualSeed(0);
+        var model = new Sequential(new Linear(784, 100), new ReLU(), new Linear(100, 10));
+        var optimizer = new SGD(model.Parameters(), 1e-2);
+        var xs = new Tensor[MlpBatches];
+        var ys = new Tensor[MlpBatches];
+        for (int k = 0; k < MlpBatches; k++)
+        {
+            xs[k] = Torch.Randn(MlpBatch, 784).DetachFromDisposeScope();
+            ys[k] = Torch.RandInt(0, 10, new long[] { MlpBatch }).DetachFromDisposeScope();
+        }
+        int next = 0;
+        return new Workload(() =>
+        {
+            for (int s = 0; s < steps; s++)
+            {
+                int k = next++ % MlpBatches;
+                using var scope = Torch.NewDisposeScope();
+                var loss = Functional.CrossEntropy(model.Forward(xs[k]), ys[k]);
+                loss.Backward();
+                optimizer.Step();
+                optimizer.ZeroGrad();
+            }
+        }, () =>
+        {
+            optimizer.Dispose();
+            model.Dispose();
+            foreach (var t in xs.Concat(ys)) t.Dispose();
+        });
+    }
+
+    /// <summary>
+    /// Loads a state dict from a <c>.pth</c> file (<see cref="TorchSerializer.LoadStateDict(string)"/>),
+    /// copies it into a ResNet-18 with <paramref name="classes"/> outputs built once beforehand
+    /// (<see cref="Module.LoadStateDict"/>) and frees the loaded tensors.
+    /// </summary>
+    public static Workload LoadStateDict(string path, int classes)
+    {
+        var model = ResNet.ResNet18(classes);
+        return new Workload(() =>
+        {
+            using var stateDict = TorchSerializer.LoadStateDict(path);
+            model.LoadStateDict(stateDict);
+        }, model.Dispose);
+    }
+
+    /// <summary>
+    /// The augmenting training pipeline of the transfer-learning tutorial on decoded images:
+    /// RandomResizedCrop(224), RandomHorizontalFlip, ToTensor, Normalize (ImageNet statistics).
+    /// </summary>
+    public static Compose TrainTransform() =>
+        new(new HwcToChw(), new RandomResizedCrop(224), new RandomHorizontalFlip(), new ToTensor(), Normalize.ImageNet());
+
+    /// <summary>A shuffling loader over <paramref name="dataset"/> with batch 32 and <paramref name="workers"/> worker threads.</summary>
+    public static DataLoader Loader(IImageDataset dataset, int workers, Func<Tensor, Random, Tensor>? transform, bool shuffle = true) =>
+        new(dataset, new DataLoaderOptions { BatchSize = 32, Shuffle = shuffle, Seed = 1, NumWorkers = workers }, transform);
+
+    /// <summary>Enumerates one epoch of <paramref name="loader"/>, disposing every batch; returns the number of samples.</summary>
+    public static long OnePass(DataLoader loader)
+    {
+        long count = 0;
+        foreach (var batch in loader)
+            using (batch)
+                count += batch.Size;
+        return count;
+    }
+
+    private static void Step(Module model, Optimizer optimizer, Tensor x, Tensor y)
+    {
+        optimizer.ZeroGrad();
+        using var scope = Torch.NewDisposeScope();
+        var loss = Functional.CrossEntropy(model.Forward(x), y);
+        loss.Backward();
+        optimizer.Step();
+    }
+}
+
+/// <summary>One benchmark's repeated action and the clean-up of what it holds.</summary>
+/// <param name="Run">One timed repetition.</param>
+/// <param name="Cleanup">Frees the model, optimizer and inputs.</param>
+public sealed record Workload(Action Run, Action Cleanup) : IDisposable
+{
+    /// <summary>Runs <see cref="Cleanup"/>.</summary>
+    public void Dispose() => Cleanup();
+}
