@@ -166,6 +166,7 @@ public class ZooParityTests(ITestOutputHelper output)
         var input = reference["input"];
         var target = reference["target"];
         var report = new List<string>();
+        var row = new Dictionary<string, double>();
 
         void Run(string mode)
         {
@@ -177,6 +178,9 @@ public class ZooParityTests(ITestOutputHelper output)
             double convDiff = TensorDiff.NormRelative(reference[mode + ".grad.first_conv"], firstConv.Grad!);
             double headDiff = TensorDiff.NormRelative(reference[mode + ".grad.head"], head.Grad!);
             report.Add($"{mode}: logits {logitsDiff:g3}, grad {fixture.FirstConvWeight} {convDiff:g3} (rel), grad {fixture.HeadWeight} {headDiff:g3} (rel)");
+            row[mode + ".logits"] = logitsDiff;
+            row[mode + ".conv"] = convDiff;
+            row[mode + ".head"] = headDiff;
             Assert.True(logitsDiff <= Absolute, $"{label} {mode} logits: max |difference| {logitsDiff:g3} exceeds {Absolute:g3}");
             Assert.True(convDiff <= Relative, $"{label} {mode} gradient of {fixture.FirstConvWeight}: norm-relative difference {convDiff:g3} exceeds {Relative:g3}");
             Assert.True(headDiff <= Relative, $"{label} {mode} gradient of {fixture.HeadWeight}: norm-relative difference {headDiff:g3} exceeds {Relative:g3}");
@@ -207,11 +211,37 @@ public class ZooParityTests(ITestOutputHelper output)
                 worstBuffer = Math.Max(worstBuffer, d);
             }
             report.Add($"train buffers {worstBuffer:g3} (rel)");
+            ParityTable.Append(label, row, worstBuffer);
         }
         finally
         {
             model.ZeroGrad();
             output.WriteLine($"{label}: {string.Join("; ", report)}");
+        }
+    }
+}
+
+/// <summary>
+/// Writes the parity table quoted in docs/models.md: one markdown row per architecture and file
+/// format, appended by each <see cref="ZooParityTests"/> case to <c>zoo-parity-table.md</c> in the
+/// test output folder (or the file named by TRANSFERKIT_PARITY_TABLE).
+/// </summary>
+internal static class ParityTable
+{
+    private static readonly object Gate = new();
+
+    public static string Path => Environment.GetEnvironmentVariable("TRANSFERKIT_PARITY_TABLE") is { Length: > 0 } p
+        ? p : System.IO.Path.Combine(AppContext.BaseDirectory, "zoo-parity-table.md");
+
+    public static void Append(string label, IReadOnlyDictionary<string, double> d, double buffers)
+    {
+        lock (Gate)
+        {
+            if (!File.Exists(Path))
+                File.WriteAllText(Path,
+                    "| model (file) | eval logits max abs diff | eval grad first conv (rel) | eval grad head (rel) | train logits max abs diff | train grad first conv (rel) | train grad head (rel) | train buffers (rel) |\n" +
+                    "|---|---|---|---|---|---|---|---|\n");
+            File.AppendAllText(Path, $"| {label} | {d["eval.logits"]:g3} | {d["eval.conv"]:g3} | {d["eval.head"]:g3} | {d["train.logits"]:g3} | {d["train.conv"]:g3} | {d["train.head"]:g3} | {buffers:g3} |\n");
         }
     }
 }
