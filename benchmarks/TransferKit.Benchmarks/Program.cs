@@ -14,6 +14,8 @@ if (args.Length > 0 && args[0] == "profile-load")
     return ProfileLoad.Run(args[1..]);
 if (args.Length > 0 && args[0] == "profile-data")
     return ProfileData.Run(args[1..]);
+if (args.Length > 0 && args[0] == "inference")
+    return InferenceProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "profile-step")
     return ProfileStep.Run(args[1..]);
 

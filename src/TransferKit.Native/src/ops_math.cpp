@@ -112,6 +112,13 @@ TK_EXPORT int32_t tk_div_scalar_(tk_tensor self, double d, int64_t i, int32_t ki
   TK_CATCH(1)
 }
 
+TK_EXPORT int32_t tk_relu_(tk_tensor self) {
+  TK_TRY
+  self->relu_();
+  return 0;
+  TK_CATCH(1)
+}
+
 TK_EXPORT int32_t tk_copy_(tk_tensor self, tk_tensor src) {
   TK_TRY
   self->copy_(*src);

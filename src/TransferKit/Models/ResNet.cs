@@ -49,7 +49,7 @@ public sealed class ResNet : ClassifierModel
 
         RegisterModule("conv1", new Conv2d(3, inplanes, 7, stride: 2, padding: 3, bias: false));
         RegisterModule("bn1", new BatchNorm2d(inplanes));
-        RegisterModule("relu", new ReLU());
+        RegisterModule("relu", new ReLU(inplace: true));
         RegisterModule("maxpool", new MaxPool2d(3, stride: 2, padding: 1));
         RegisterModule("layer1", MakeStage(block, ref inplanes, 64, layers[0], 1));
         RegisterModule("layer2", MakeStage(block, ref inplanes, 128, layers[1], 2));
@@ -135,7 +135,7 @@ internal sealed class BasicBlock : ResidualBlock
     {
         RegisterModule("conv1", new Conv2d(inplanes, planes, 3, stride: stride, padding: 1, bias: false));
         RegisterModule("bn1", new BatchNorm2d(planes));
-        RegisterModule("relu", new ReLU());
+        RegisterModule("relu", new ReLU(inplace: true));
         RegisterModule("conv2", new Conv2d(planes, planes, 3, padding: 1, bias: false));
         RegisterModule("bn2", new BatchNorm2d(planes));
         RegisterDownsample(downsample);
@@ -169,7 +169,7 @@ internal sealed class Bottleneck : ResidualBlock
         RegisterModule("bn2", new BatchNorm2d(planes));
         RegisterModule("conv3", new Conv2d(planes, planes * Expansion, 1, bias: false));
         RegisterModule("bn3", new BatchNorm2d(planes * Expansion));
-        RegisterModule("relu", new ReLU());
+        RegisterModule("relu", new ReLU(inplace: true));
         RegisterDownsample(downsample);
     }
 

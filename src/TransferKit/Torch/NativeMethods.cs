@@ -105,6 +105,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int tk_mul_scalar_(TensorHandle self, double d, long i, int kind);
     [LibraryImport(Library)] internal static partial int tk_div_scalar_(TensorHandle self, double d, long i, int kind);
     [LibraryImport(Library)] internal static partial int tk_copy_(TensorHandle self, TensorHandle src);
+    [LibraryImport(Library)] internal static partial int tk_relu_(TensorHandle self);
     [LibraryImport(Library)] internal static partial int tk_zero_(TensorHandle self);
     [LibraryImport(Library)] internal static partial int tk_fill_(TensorHandle self, double d, long i, int kind);
     [LibraryImport(Library)] internal static partial int tk_addcmul_(TensorHandle self, TensorHandle t1, TensorHandle t2, double value);

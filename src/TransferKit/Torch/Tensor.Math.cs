@@ -136,6 +136,13 @@ public sealed partial class Tensor
         return this;
     }
 
+    /// <summary>In place: max(x, 0). Returns this tensor.</summary>
+    public Tensor Relu_()
+    {
+        Check(NativeMethods.tk_relu_(Handle));
+        return this;
+    }
+
     /// <summary>In place: sets every element to zero.</summary>
     public Tensor Zero_()
     {

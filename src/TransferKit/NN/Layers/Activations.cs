@@ -14,9 +14,18 @@ public abstract class Activation : Module
     public override Tensor Forward(Tensor input) => _function(input);
 }
 
-/// <summary>max(0, x) (<c>nn.ReLU</c>).</summary>
-public sealed class ReLU : Activation { /// <summary>Creates the module.</summary>
-    public ReLU() : base(Functional.Relu) { } }
+/// <summary>max(0, x) (<c>nn.ReLU</c>); with <c>inplace</c> it overwrites and returns its input, as torchvision's ResNet does.</summary>
+public sealed class ReLU : Activation
+{
+    /// <summary>Creates the module.</summary>
+    public ReLU(bool inplace = false) : base(inplace ? x => x.Relu_() : Functional.Relu) => Inplace = inplace;
+
+    /// <summary>True when the input is overwritten (saves an allocation per call).</summary>
+    public bool Inplace { get; }
+
+    /// <inheritdoc />
+    protected override string ExtraRepr() => Inplace ? "inplace=True" : "";
+}
 
 /// <summary>min(max(0, x), 6) (<c>nn.ReLU6</c>).</summary>
 public sealed class ReLU6 : Activation { /// <summary>Creates the module.</summary>
