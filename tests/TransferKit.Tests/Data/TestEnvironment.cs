@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 
 namespace TransferKit.Tests.Data;
@@ -14,26 +13,17 @@ internal static class TestEnvironment
     public static string Mnist => Path.Combine(DataRoot, "mnist");
     public static string FashionMnist => Path.Combine(DataRoot, "fashion-mnist");
 
-    /// <summary>Debian's Python, which has python3-torch, python3-torchvision and Pillow ($TRANSFERKIT_PYTHON overrides).</summary>
-    public static string Python =>
-        Environment.GetEnvironmentVariable("TRANSFERKIT_PYTHON") is { Length: > 0 } py ? py : "/usr/bin/python3";
-
-    /// <summary>Runs a Python script (given as text) with arguments; returns its standard output or fails the test.</summary>
+    /// <summary>Runs a Python script (given as text) with arguments through the common PyTorch runner; returns its output or fails the test.</summary>
     public static string RunPython(string script, params string[] args)
     {
-        Assert.True(File.Exists(Python), $"The Python reference {Python} is missing: run `bash scripts/setup.sh --python`.");
+        string python = Fixtures.PythonReference.Interpreter;
+        Assert.True(File.Exists(python), $"The Python reference {python} is missing: run `bash scripts/setup.sh --python`.");
         string file = Path.Combine(Path.GetTempPath(), $"tk-ref-{Guid.NewGuid():N}.py");
         File.WriteAllText(file, script);
         try
         {
-            var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-            info.ArgumentList.Add(file);
-            foreach (var a in args) info.ArgumentList.Add(a);
-            using var process = Process.Start(info)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            string stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"The Python reference failed ({process.ExitCode}):\n{stderr.Result}");
+            var (code, stdout, stderr) = Fixtures.PythonReference.RunCapturing(new[] { file }.Concat(args), Path.GetTempPath(), TimeSpan.FromMinutes(10));
+            Assert.True(code == 0, $"The Python reference failed ({code}):\n{stderr}");
             return stdout;
         }
         finally

@@ -122,6 +122,13 @@ internal static class PythonReference
     /// <summary>Runs the interpreter with arguments; returns the exit code and combined output.</summary>
     public static (int ExitCode, string Output) Run(IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
     {
+        var (code, stdout, stderr) = RunCapturing(arguments, workingDirectory, timeout);
+        return (code, stdout + stderr);
+    }
+
+    /// <summary>Runs the interpreter with arguments; returns the exit code, standard output and standard error apart.</summary>
+    public static (int ExitCode, string Stdout, string Stderr) RunCapturing(IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout)
+    {
         var psi = new ProcessStartInfo(Interpreter)
         {
             WorkingDirectory = workingDirectory,
@@ -139,7 +146,7 @@ internal static class PythonReference
             process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{Interpreter} {string.Join(' ', psi.ArgumentList)} did not finish within {timeout}");
         }
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }
 
