@@ -139,16 +139,10 @@ internal static partial class NativeLibraryLoader
 
         // PyTorch picks one intra-op thread per physical core (1 on a 2-vCPU machine), which leaves
         // half the machine idle for convolutions. Use every logical core unless the user said otherwise.
-        if (Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null &&
-            Environment.GetEnvironmentVariable("TRANSFERKIT_NUM_THREADS") is null)
-        {
-            var setThreads = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "tk_set_num_threads");
-            setThreads(Environment.ProcessorCount);
-        }
-        else if (int.TryParse(Environment.GetEnvironmentVariable("TRANSFERKIT_NUM_THREADS"), out int requested) && requested > 0)
-        {
-            var setThreads = (delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "tk_set_num_threads");
-            setThreads(requested);
-        }
+        int threads = int.TryParse(Environment.GetEnvironmentVariable("TRANSFERKIT_NUM_THREADS"), out int requested) && requested > 0
+            ? requested
+            : Environment.GetEnvironmentVariable("OMP_NUM_THREADS") is null ? Environment.ProcessorCount : 0;
+        if (threads > 0)
+            ((delegate* unmanaged<int, int>)NativeLibrary.GetExport(handle, "tk_set_num_threads"))(threads);
     }
 }
