@@ -43,6 +43,18 @@ TK_EXPORT int32_t tk_storage_write(tk_tensor t, int64_t byte_offset, const void*
   TK_CATCH(1)
 }
 
+// The address and size in bytes of the storage of `t` (a CPU tensor), so the caller can read file
+// data straight into it. Valid while a tensor sharing the storage is alive and the storage is not
+// resized; the caller must stay inside [data, data + nbytes).
+TK_EXPORT int32_t tk_storage_data(tk_tensor t, void** data, int64_t* nbytes) {
+  TK_TRY
+  const c10::Storage& storage = checked_cpu_storage(t);
+  *data = storage.nbytes() > 0 ? storage.data() : nullptr;
+  *nbytes = static_cast<int64_t>(storage.nbytes());
+  return 0;
+  TK_CATCH(1)
+}
+
 // Copies `nbytes` of the storage of `t`, starting `byte_offset` bytes into the storage, into `dst`.
 TK_EXPORT int32_t tk_storage_read(tk_tensor t, int64_t byte_offset, void* dst, int64_t nbytes) {
   TK_TRY

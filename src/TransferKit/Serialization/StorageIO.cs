@@ -11,24 +11,27 @@ namespace TransferKit.Serialization;
 /// </summary>
 internal static class StorageIO
 {
-    private const int ChunkBytes = 1 << 20; // a multiple of every element size, so byte swaps never straddle chunks
+    private const int ChunkBytes = 1 << 20; // a multiple of every element size, so byte swaps never straddle chunks; also the checksum's unit of overlap
 
     /// <summary>
     /// A new 1-D CPU tensor of <paramref name="numel"/> elements filled with the next bytes of
-    /// <paramref name="input"/> (little-endian unless <paramref name="bigEndian"/>). Throws
-    /// <see cref="EndOfStreamException"/> when the stream ends early.
+    /// <paramref name="input"/> (little-endian unless <paramref name="bigEndian"/>), read straight
+    /// into the tensor's native memory. Throws <see cref="EndOfStreamException"/> when the stream
+    /// ends early. <paramref name="checksum"/>, if given, receives the bytes as read (before any
+    /// byte swap; a background checksum is waited for before the tensor is freed on a failure).
     /// </summary>
-    public static Tensor ReadStorage(Stream input, ScalarType dtype, long numel, Crc32? crc = null, bool bigEndian = false)
+    public static Tensor ReadStorage(Stream input, ScalarType dtype, long numel, RecordChecksum? checksum = null, bool bigEndian = false)
     {
         long nbytes = ByteSize(dtype, numel);
         var storage = TorchApi.Empty([numel], dtype);
         try
         {
-            Fill(storage, input, nbytes, crc, bigEndian ? dtype.ElementSize() : 1);
+            Fill(storage, input, nbytes, checksum, bigEndian ? dtype.ElementSize() : 1);
             return storage;
         }
         catch
         {
+            checksum?.WaitIdle();
             storage.Dispose();
             throw;
         }
@@ -113,29 +116,23 @@ internal static class StorageIO
         }
     }
 
-    private static unsafe void Fill(Tensor storage, Stream input, long nbytes, Crc32? crc, int swapSize)
+    private static unsafe void Fill(Tensor storage, Stream input, long nbytes, RecordChecksum? checksum, int swapSize)
     {
-        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(nbytes, 1, ChunkBytes));
-        try
+        Tensor.Check(NativeMethods.tk_storage_data(storage.Handle, out void* data, out long capacity));
+        if (capacity < nbytes)
+            throw new InvalidOperationException($"a storage of {capacity} bytes cannot hold {nbytes} bytes");
+        byte* start = (byte*)data;
+        for (long done = 0; done < nbytes;)
         {
-            var handle = storage.Handle;
-            for (long done = 0; done < nbytes;)
-            {
-                int want = (int)Math.Min(ChunkBytes, nbytes - done);
-                var chunk = buffer.AsSpan(0, want);
-                int got = input.ReadAtLeast(chunk, want, throwOnEndOfStream: false);
-                if (got < want)
-                    throw new EndOfStreamException($"the data ends after {done + got} of {nbytes} bytes");
-                crc?.Append(chunk);
-                if (swapSize > 1) SwapBytes(chunk, swapSize);
-                fixed (byte* p = chunk)
-                    Tensor.Check(NativeMethods.tk_storage_write(handle, done, p, want));
-                done += want;
-            }
+            int want = (int)Math.Min(ChunkBytes, nbytes - done);
+            var chunk = new Span<byte>(start + done, want);
+            int got = input.ReadAtLeast(chunk, want, throwOnEndOfStream: false);
+            if (got < want)
+                throw new EndOfStreamException($"the data ends after {done + got} of {nbytes} bytes");
+            checksum?.Append(start + done, want);
+            if (swapSize > 1) SwapBytes(chunk, swapSize);
+            done += want;
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        GC.KeepAlive(storage);
     }
 }

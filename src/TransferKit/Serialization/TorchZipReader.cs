@@ -12,7 +12,7 @@ internal sealed record LoadResult(object? Root, IReadOnlyList<Tensor> Tensors);
 /// (the object tree, with storages as persistent ids), <c>&lt;name&gt;/data/&lt;key&gt;</c> (the raw
 /// little-endian bytes of each storage), <c>&lt;name&gt;/version</c> and, from PyTorch 2.1,
 /// <c>&lt;name&gt;/byteorder</c>. Entries may be stored or deflated; every entry read has its CRC-32
-/// checked.
+/// checked (the tensor records' on another core while reading goes on, see <see cref="ChecksumVerifier"/>).
 /// </summary>
 internal static class TorchZipReader
 {
@@ -58,15 +58,18 @@ internal static class TorchZipReader
             pid => PersistentLoad(pid, storages));
         object? root = reader.Load();
 
-        var builder = new TensorBuilder(storage => LoadRecord(entries, prefix, storage, bigEndian));
+        var checksums = new ChecksumVerifier();
+        var builder = new TensorBuilder(storage => LoadRecord(entries, prefix, storage, bigEndian, checksums));
         try
         {
             root = builder.Materialize(root);
+            checksums.VerifyAll();
             builder.ReleaseStorages();
             return new LoadResult(root, builder.Tensors.ToArray());
         }
         catch
         {
+            checksums.WaitIdle(); // no checksum may still read a storage that is about to be freed
             builder.DisposeAll();
             throw;
         }
@@ -94,7 +97,8 @@ internal static class TorchZipReader
         return storage;
     }
 
-    private static Tensor LoadRecord(Dictionary<string, ZipArchiveEntry> entries, string prefix, StorageRef storage, bool bigEndian)
+    private static Tensor LoadRecord(Dictionary<string, ZipArchiveEntry> entries, string prefix, StorageRef storage, bool bigEndian,
+        ChecksumVerifier checksums)
     {
         string name = $"{prefix}data/{storage.Key}";
         if (!entries.TryGetValue(name, out var entry))
@@ -103,16 +107,11 @@ internal static class TorchZipReader
         if (entry.Length != expected)
             throw new InvalidDataException($"the record '{name}' holds {entry.Length} bytes but {storage.Numel} {storage.Dtype.PyTorchName()} elements need {expected}");
         CheckPlausibleSize(entry);
-        var crc = new Crc32();
-        Tensor data;
-        using (var input = entry.Open())
-            data = StorageIO.ReadStorage(input, storage.Dtype, storage.Numel, crc, bigEndian);
-        if (crc.Value != entry.Crc32)
-        {
-            data.Dispose();
-            throw new InvalidDataException($"the record '{name}' is corrupt (CRC-32 {crc.Value:x8}, expected {entry.Crc32:x8})");
-        }
-        return data;
+        // The CRC-32 is checked by ChecksumVerifier.VerifyAll once every record is read (large records
+        // are summed on another core meanwhile); nothing loaded reaches the caller before that.
+        var checksum = checksums.Begin(name, entry.Crc32, expected, inline: bigEndian);
+        using var input = entry.Open();
+        return StorageIO.ReadStorage(input, storage.Dtype, storage.Numel, checksum, bigEndian);
     }
 
     private static byte[] ReadSmallEntry(ZipArchiveEntry entry, long maxBytes)

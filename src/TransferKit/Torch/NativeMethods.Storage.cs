@@ -8,6 +8,9 @@ internal static unsafe partial class NativeMethods
     /// <summary>Copies bytes into a CPU tensor's storage at a byte offset (0 ok, 1 failure).</summary>
     [LibraryImport(Library)] internal static partial int tk_storage_write(TensorHandle t, long byteOffset, void* src, long nbytes);
 
+    /// <summary>The address and byte size of a CPU tensor's storage, for reading file data straight into it (0 ok, 1 failure).</summary>
+    [LibraryImport(Library)] internal static partial int tk_storage_data(TensorHandle t, out void* data, out long nbytes);
+
     /// <summary>Copies bytes out of a CPU tensor's storage at a byte offset (0 ok, 1 failure).</summary>
     [LibraryImport(Library)] internal static partial int tk_storage_read(TensorHandle t, long byteOffset, void* dst, long nbytes);
 

@@ -1,0 +1,60 @@
+using TransferKit.Serialization;
+using TransferKit.Torch;
+using TorchApi = TransferKit.Torch.Torch;
+
+namespace TransferKit.Tests.Serialization;
+
+/// <summary>
+/// The CRC-32 of every tensor record is checked, whether the record is summed on the reading thread
+/// (small records) or on another core while later records are read (records of 256 KiB or more,
+/// <see cref="ChecksumVerifier.BackgroundThreshold"/>); a failure frees everything it loaded.
+/// </summary>
+[Collection(nameof(LiveTensorCount))]
+public class ChecksumTests
+{
+    private const float SmallBase = 10_000_000f; // small record: 100 floats from here (exact in float32)
+    private const int LargeCount = 1 << 20;      // large record: 4 MiB, four 1 MiB chunks
+
+    private static byte[] SavedFile()
+    {
+        using var large = TorchApi.Arange(0, LargeCount, 1, ScalarType.Float32);
+        using var small = TorchApi.Arange(SmallBase, SmallBase + 100, 1, ScalarType.Float32);
+        var stream = new MemoryStream();
+        TorchSerializer.SaveStateDict(stream, new Dictionary<string, Tensor> { ["large"] = large, ["small"] = small });
+        return stream.ToArray();
+    }
+
+    private static int OffsetOf(byte[] file, float value)
+    {
+        int at = file.AsSpan().IndexOf(BitConverter.GetBytes(value));
+        Assert.True(at >= 0, $"the value {value} was not found in the saved file");
+        return at;
+    }
+
+    [Fact]
+    public void AnIntactFileLoadsBothRecords()
+    {
+        using var sd = TorchSerializer.LoadStateDict(new MemoryStream(SavedFile()), "intact.pth");
+        Assert.Equal(LargeCount, sd["large"].Numel);
+        float[] large = sd["large"].ToArray<float>(), small = sd["small"].ToArray<float>();
+        for (int i = 0; i < large.Length; i++) Assert.Equal(i, large[i]);
+        for (int i = 0; i < small.Length; i++) Assert.Equal(SmallBase + i, small[i]);
+    }
+
+    [Theory]
+    [InlineData(700_000f, "large record, third chunk, summed in the background")]
+    [InlineData(1f, "large record, first chunk")]
+    [InlineData(LargeCount - 1f, "large record, last bytes")]
+    [InlineData(SmallBase + 50, "small record, summed inline")]
+    public void AFlippedByteInTensorDataIsRejectedAndNothingLeaks(float value, string where)
+    {
+        byte[] file = SavedFile();
+        file[OffsetOf(file, value) + 1] ^= 0x10; // still a plausible float: only the checksum can tell
+        long before = TensorHandle.LiveCount;
+        var e = Assert.Throws<CheckpointFormatException>(() => TorchSerializer.LoadStateDict(new MemoryStream(file), "flipped.pth"));
+        Assert.Contains("CRC-32", e.Message);
+        Assert.Contains("/data/", e.Message);
+        Assert.Contains("flipped.pth", e.Message);
+        Assert.True(TensorHandle.LiveCount == before, $"{where}: {TensorHandle.LiveCount - before} tensors leaked");
+    }
+}
