@@ -26,6 +26,7 @@ ORDER = [
     ("state_dict_load", "resnet18 .pth load + load_state_dict"),
     ("state_dict_read", "  of which: reading the file"),
     ("state_dict_apply", "  of which: copying into the model"),
+    ("state_dict_load_into", "resnet18 .pth into the model: TK LoadStateDictInto / PyTorch load_state_dict(torch.load)"),
     ("data_w0_images_per_s", "data pipeline, 0 workers"),
     ("data_w2_images_per_s", "data pipeline, 2 workers"),
     ("featcache_compute_s", "feature cache: FeatureCache.Compute"),

@@ -149,6 +149,8 @@ public static class WorkloadRunner
         }
         add("state_dict_read", new Figure([.. read], "ms"));
         add("state_dict_apply", new Figure([.. apply], "ms"));
+        // One call that reads matching records straight into the parameters (no intermediate tensors).
+        add("state_dict_load_into", Time(() => TransferKit.Serialization.TorchSerializer.LoadStateDictInto(model, path), 2, 15).Scaled(1e3, "ms"));
     }
 
     // One untimed pass (page cache, JIT), then 3 timed passes per worker count; images/s = images / median pass time.

@@ -34,34 +34,47 @@ public abstract partial class Module
     public StateDictReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
-        var targets = new List<(string Key, Tensor Target)>();
-        foreach (var (prefix, module) in NamedModules())
-            foreach (var slot in module._parameters.Concat(module._buffers))
-                if (slot.Value is not null) targets.Add((Join(prefix, slot.Key), slot.Value));
-
-        var missing = new List<string>();
-        var mismatched = new List<ShapeMismatch>();
-        var toLoad = new List<(string Key, Tensor Target, Tensor Source)>();
-        foreach (var (key, target) in targets)
-        {
-            if (!stateDict.TryGetValue(key, out var source))
-            {
-                missing.Add(key);
-                continue;
-            }
-            long[] want = target.Shape, have = source.Shape;
-            if (!want.AsSpan().SequenceEqual(have)) mismatched.Add(new ShapeMismatch(key, want, have));
-            else toLoad.Add((key, target, source));
-        }
-        var known = new HashSet<string>(targets.Select(t => t.Key));
-        var unexpected = stateDict.Keys.Where(k => !known.Contains(k)).ToList();
-
-        var report = new StateDictReport(missing, unexpected, mismatched, toLoad.Select(t => t.Key).ToList());
+        var (report, matched) = MatchStateDict(stateDict.Select(kv => (kv.Key, kv.Value.Shape)));
         if (strict && !report.IsExactMatch) throw new StateDictMismatchException(TypeName, report);
 
         using (Torch.Torch.NoGrad())
-            foreach (var (_, target, source) in toLoad)
-                target.Copy_(source);
+            foreach (var (key, target) in matched)
+                target.Copy_(stateDict[key]);
         return report;
+    }
+
+    /// <summary>
+    /// What loading a state dict with these keys and shapes would do, touching nothing: the report
+    /// <see cref="LoadStateDict"/> would give, and the parameter or buffer each loadable key goes to
+    /// (in this module's order; the tensors are the module's own, not new handles).
+    /// </summary>
+    internal (StateDictReport Report, List<(string Key, Tensor Target)> Matched) MatchStateDict(IEnumerable<(string Key, long[] Shape)> entries)
+    {
+        var shapes = new Dictionary<string, long[]>();
+        var order = new List<string>();
+        foreach (var (key, shape) in entries)
+            if (shapes.TryAdd(key, shape)) order.Add(key);
+
+        var missing = new List<string>();
+        var mismatched = new List<ShapeMismatch>();
+        var matched = new List<(string Key, Tensor Target)>();
+        var known = new HashSet<string>();
+        foreach (var (prefix, module) in NamedModules())
+            foreach (var slot in module._parameters.Concat(module._buffers))
+            {
+                if (slot.Value is null) continue;
+                string key = Join(prefix, slot.Key);
+                known.Add(key);
+                if (!shapes.TryGetValue(key, out var have))
+                {
+                    missing.Add(key);
+                    continue;
+                }
+                long[] want = slot.Value.Shape;
+                if (!want.AsSpan().SequenceEqual(have)) mismatched.Add(new ShapeMismatch(key, want, have));
+                else matched.Add((key, slot.Value));
+            }
+        var unexpected = order.Where(k => !known.Contains(k)).ToList();
+        return (new StateDictReport(missing, unexpected, mismatched, matched.Select(m => m.Key).ToList()), matched);
     }
 }

@@ -37,6 +37,30 @@ internal static class StorageIO
         }
     }
 
+    /// <summary>
+    /// Reads the next bytes of <paramref name="input"/> straight into the memory of
+    /// <paramref name="destination"/> (a contiguous CPU tensor, all of its elements) and returns a
+    /// new 1-D tensor owner over that memory. See <see cref="ReadStorage"/> for the other arguments;
+    /// on a failure the destination holds part of the data.
+    /// </summary>
+    public static Tensor ReadInto(Tensor destination, Stream input, RecordChecksum? checksum = null, bool bigEndian = false)
+    {
+        if (!destination.IsContiguous)
+            throw new ArgumentException("the destination of a direct read must be contiguous", nameof(destination));
+        var flat = FromStorage(destination, Info(destination).Offset, [destination.Numel], [1]);
+        try
+        {
+            Fill(flat, input, ByteSize(destination.Dtype, destination.Numel), checksum, bigEndian ? destination.Dtype.ElementSize() : 1);
+            return flat;
+        }
+        catch
+        {
+            checksum?.WaitIdle();
+            flat.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Writes <paramref name="nbytes"/> of the storage of <paramref name="tensor"/>, from a byte offset, to a stream.</summary>
     public static unsafe void WriteStorage(Tensor tensor, long byteOffset, long nbytes, Stream output)
     {
@@ -119,9 +143,10 @@ internal static class StorageIO
     private static unsafe void Fill(Tensor storage, Stream input, long nbytes, RecordChecksum? checksum, int swapSize)
     {
         Tensor.Check(NativeMethods.tk_storage_data(storage.Handle, out void* data, out long capacity));
-        if (capacity < nbytes)
-            throw new InvalidOperationException($"a storage of {capacity} bytes cannot hold {nbytes} bytes");
-        byte* start = (byte*)data;
+        long skip = Info(storage).Offset * storage.Dtype.ElementSize();
+        if (capacity - skip < nbytes)
+            throw new InvalidOperationException($"a storage of {capacity} bytes cannot hold {nbytes} bytes from byte {skip}");
+        byte* start = (byte*)data + skip;
         for (long done = 0; done < nbytes;)
         {
             int want = (int)Math.Min(ChunkBytes, nbytes - done);

@@ -18,7 +18,13 @@ internal static class TorchZipReader
 {
     private const long MaxPickleBytes = 1L << 30;
 
-    public static LoadResult Read(Stream stream, string source)
+    /// <param name="stream">The archive.</param>
+    /// <param name="source">The file's name for error messages.</param>
+    /// <param name="directReads">
+    /// Called with the unpickled tree before any tensor data is read; names root storages to read
+    /// straight into existing contiguous tensors of the same dtype and size (see <see cref="DirectReadPlan"/>).
+    /// </param>
+    public static LoadResult Read(Stream stream, string source, Func<object?, IReadOnlyList<(StorageRef Storage, Tensor Destination)>>? directReads = null)
     {
         using var zip = new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true);
         var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
@@ -57,11 +63,14 @@ internal static class TorchZipReader
         var reader = new PickleReader(new MemoryStream(pickle, writable: false), source, "data.pkl",
             pid => PersistentLoad(pid, storages));
         object? root = reader.Load();
+        var direct = directReads?.Invoke(root) ?? [];
 
         var checksums = new ChecksumVerifier();
         var builder = new TensorBuilder(storage => LoadRecord(entries, prefix, storage, bigEndian, checksums));
         try
         {
+            foreach (var (storage, destination) in direct)
+                builder.AdoptRoot(storage, LoadRecord(entries, prefix, storage, bigEndian, checksums, destination));
             root = builder.Materialize(root);
             checksums.VerifyAll();
             builder.ReleaseStorages();
@@ -97,8 +106,9 @@ internal static class TorchZipReader
         return storage;
     }
 
+    /// <summary>Reads a storage's record into a new tensor, or into <paramref name="destination"/> (returning a 1-D view of it).</summary>
     private static Tensor LoadRecord(Dictionary<string, ZipArchiveEntry> entries, string prefix, StorageRef storage, bool bigEndian,
-        ChecksumVerifier checksums)
+        ChecksumVerifier checksums, Tensor? destination = null)
     {
         string name = $"{prefix}data/{storage.Key}";
         if (!entries.TryGetValue(name, out var entry))
@@ -111,7 +121,9 @@ internal static class TorchZipReader
         // are summed on another core meanwhile); nothing loaded reaches the caller before that.
         var checksum = checksums.Begin(name, entry.Crc32, expected, inline: bigEndian);
         using var input = entry.Open();
-        return StorageIO.ReadStorage(input, storage.Dtype, storage.Numel, checksum, bigEndian);
+        return destination is null
+            ? StorageIO.ReadStorage(input, storage.Dtype, storage.Numel, checksum, bigEndian)
+            : StorageIO.ReadInto(destination, input, checksum, bigEndian);
     }
 
     private static byte[] ReadSmallEntry(ZipArchiveEntry entry, long maxBytes)

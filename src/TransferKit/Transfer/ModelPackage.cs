@@ -90,16 +90,13 @@ public static class ModelPackage
                     throw new CheckpointFormatException(path, $"it has a custom head ({headType}); pass a customHead factory to recreate it");
                 network.ReplaceHead(customHead(network.HeadInFeatures, info.Labels.Count)).Dispose();
             }
-            using (var stateDict = TorchSerializer.LoadStateDict(path))
+            try
             {
-                try
-                {
-                    network.LoadStateDict(stateDict, strict: true);
-                }
-                catch (StateDictMismatchException e)
-                {
-                    throw new CheckpointFormatException(path, "its weights do not fit its architecture: " + e.Message, e);
-                }
+                TorchSerializer.LoadStateDictInto(network, path, strict: true);
+            }
+            catch (StateDictMismatchException e)
+            {
+                throw new CheckpointFormatException(path, "its weights do not fit its architecture: " + e.Message, e);
             }
             var model = new TransferModel(network, info.Labels, info.Preprocessing, info.Policy, info.CustomHead is not null);
             model.Eval();
