@@ -63,6 +63,31 @@ internal sealed class TensorBuilder
         return result;
     }
 
+    /// <summary>
+    /// Runs a reader's materialisation and hands out the result: on success the building-block
+    /// storages are freed and the caller owns <see cref="Tensors"/>; on any failure everything
+    /// created is freed and the exception goes on.
+    /// </summary>
+    /// <param name="materialize">Reads what remains and returns the materialised root (see <see cref="Materialize"/>).</param>
+    /// <param name="verify">Runs after materialisation, before anything is handed out (e.g. checksums).</param>
+    /// <param name="beforeFree">Runs on a failure before anything is freed (e.g. waiting for work still reading the storages).</param>
+    public LoadResult Complete(Func<object?> materialize, Action? verify = null, Action? beforeFree = null)
+    {
+        try
+        {
+            object? root = materialize();
+            verify?.Invoke();
+            ReleaseStorages();
+            return new LoadResult(root, _tensors.ToArray());
+        }
+        catch
+        {
+            beforeFree?.Invoke();
+            DisposeAll();
+            throw;
+        }
+    }
+
     /// <summary>Frees the storage tensors used as building blocks (the built tensors keep the memory alive).</summary>
     public void ReleaseStorages()
     {

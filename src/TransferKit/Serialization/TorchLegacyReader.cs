@@ -38,33 +38,32 @@ internal static class TorchLegacyReader
             throw new InvalidDataException($"the legacy storage key list is {PickleGlobals.Describe(keys)}, not a list");
 
         var builder = new TensorBuilder(storage => throw new InvalidDataException($"storage '{storage.Key}' has no data in the file"));
-        try
+        return builder.Complete(() =>
         {
-            long end = stream.Length;
-            Span<byte> header = stackalloc byte[8];
-            foreach (var item in keyList)
-            {
-                if (item is not string key) throw new InvalidDataException($"a storage key is {PickleGlobals.Describe(item)}, not a string");
-                if (!roots.TryGetValue(key, out var storage))
-                    throw new InvalidDataException($"storage '{key}' has data in the file but no tensor refers to it, so its element type is unknown");
-                if (storage.Data is not null) throw new InvalidDataException($"storage '{key}' has data twice");
-                if (stream.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8)
-                    throw new EndOfStreamException($"the file ends before the data of storage '{key}'");
-                long count = BinaryPrimitives.ReadInt64LittleEndian(header);
-                long left = end - stream.Position;
-                if (count < 0 || count > left / storage.Dtype.ElementSize())
-                    throw new InvalidDataException($"storage '{key}' declares {count} {storage.Dtype.PyTorchName()} elements but only {left} bytes are left");
-                storage.Numel = count; // the count in the data is authoritative, as in PyTorch
-                builder.AdoptRoot(storage, StorageIO.ReadStorage(stream, storage.Dtype, count));
-            }
-            root = builder.Materialize(root);
-            builder.ReleaseStorages();
-            return new LoadResult(root, builder.Tensors.ToArray());
-        }
-        catch
+            ReadStorages(stream, keyList, roots, builder);
+            return builder.Materialize(root);
+        });
+    }
+
+    /// <summary>The data section: for each key of the list, an int64 element count and the storage's bytes.</summary>
+    private static void ReadStorages(Stream stream, List<object?> keyList, Dictionary<string, StorageRef> roots, TensorBuilder builder)
+    {
+        long end = stream.Length;
+        Span<byte> header = stackalloc byte[8];
+        foreach (var item in keyList)
         {
-            builder.DisposeAll();
-            throw;
+            if (item is not string key) throw new InvalidDataException($"a storage key is {PickleGlobals.Describe(item)}, not a string");
+            if (!roots.TryGetValue(key, out var storage))
+                throw new InvalidDataException($"storage '{key}' has data in the file but no tensor refers to it, so its element type is unknown");
+            if (storage.Data is not null) throw new InvalidDataException($"storage '{key}' has data twice");
+            if (stream.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8)
+                throw new EndOfStreamException($"the file ends before the data of storage '{key}'");
+            long count = BinaryPrimitives.ReadInt64LittleEndian(header);
+            long left = end - stream.Position;
+            if (count < 0 || count > left / storage.Dtype.ElementSize())
+                throw new InvalidDataException($"storage '{key}' declares {count} {storage.Dtype.PyTorchName()} elements but only {left} bytes are left");
+            storage.Numel = count; // the count in the data is authoritative, as in PyTorch
+            builder.AdoptRoot(storage, StorageIO.ReadStorage(stream, storage.Dtype, count));
         }
     }
 

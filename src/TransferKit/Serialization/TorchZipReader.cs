@@ -67,21 +67,14 @@ internal static class TorchZipReader
 
         var checksums = new ChecksumVerifier();
         var builder = new TensorBuilder(storage => LoadRecord(entries, prefix, storage, bigEndian, checksums));
-        try
-        {
-            foreach (var (storage, destination) in direct)
-                builder.AdoptRoot(storage, LoadRecord(entries, prefix, storage, bigEndian, checksums, destination));
-            root = builder.Materialize(root);
-            checksums.VerifyAll();
-            builder.ReleaseStorages();
-            return new LoadResult(root, builder.Tensors.ToArray());
-        }
-        catch
-        {
-            checksums.WaitIdle(); // no checksum may still read a storage that is about to be freed
-            builder.DisposeAll();
-            throw;
-        }
+        return builder.Complete(() =>
+            {
+                foreach (var (storage, destination) in direct)
+                    builder.AdoptRoot(storage, LoadRecord(entries, prefix, storage, bigEndian, checksums, destination));
+                return builder.Materialize(root);
+            },
+            verify: checksums.VerifyAll,
+            beforeFree: checksums.WaitIdle); // no checksum may still read a storage that is about to be freed
     }
 
     /// <summary>('storage', storage_type, key, location, numel): the zip format's persistent id.</summary>
