@@ -128,7 +128,17 @@ public static class TrainingWorkloads
 
     /// <summary>A shuffling loader over <paramref name="dataset"/> with batch 32 and <paramref name="workers"/> worker threads.</summary>
     public static DataLoader Loader(IImageDataset dataset, int workers, Func<Tensor, Random, Tensor>? transform, bool shuffle = true) =>
-        new(dataset, new DataLoaderOptions { BatchSize = 32, Shuffle = shuffle, Seed = 1, NumWorkers = workers }, transform);
+        new(dataset, Options(workers, shuffle), transform);
+
+    /// <summary>
+    /// The same loader given the transform object, so that it decodes only the crop of JPEGs when the
+    /// pipeline starts with one (the batches are identical).
+    /// </summary>
+    public static DataLoader Loader(IImageDataset dataset, int workers, IImageTransform transform, bool shuffle = true) =>
+        new(dataset, Options(workers, shuffle), transform);
+
+    private static DataLoaderOptions Options(int workers, bool shuffle) =>
+        new() { BatchSize = 32, Shuffle = shuffle, Seed = 1, NumWorkers = workers };
 
     /// <summary>Enumerates one epoch of <paramref name="loader"/>, disposing every batch; returns the number of samples.</summary>
     public static long OnePass(DataLoader loader)

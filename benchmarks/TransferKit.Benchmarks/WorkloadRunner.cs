@@ -160,7 +160,7 @@ public static class WorkloadRunner
         var transform = TrainingWorkloads.TrainTransform();
         foreach (int workers in new[] { 0, 2 })
         {
-            var loader = TrainingWorkloads.Loader(dataset, workers, transform.Apply);
+            var loader = TrainingWorkloads.Loader(dataset, workers, transform);
             long count = 0;
             var pass = Time(() => count = TrainingWorkloads.OnePass(loader), 1, 3);
             if (count != dataset.Count) throw new InvalidOperationException($"a pass gave {count} images, not {dataset.Count}");
@@ -192,13 +192,13 @@ public static class WorkloadRunner
             model.ForwardFeatures(Torch.Randn(32, 3, 224, 224));
 
         long t0 = Stopwatch.GetTimestamp();
-        using var features = FeatureCache.Compute(model.ForwardFeatures, TrainingWorkloads.Loader(dataset, 2, eval.Apply, shuffle: false));
+        using var features = FeatureCache.Compute(model.ForwardFeatures, TrainingWorkloads.Loader(dataset, 2, eval, shuffle: false));
         double compute = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        var headEpochs = EpochSeconds(new Trainer(Options(6)), model.Head, TrainingWorkloads.Loader(features, 0, null));
+        var headEpochs = EpochSeconds(new Trainer(Options(6)), model.Head, TrainingWorkloads.Loader(features, 0, (Func<Tensor, Random, Tensor>?)null));
         add("featcache_compute_s", new Figure([compute], "s"));
         add("featcache_epoch1_s", new Figure([compute + headEpochs[0]], "s"));
         add("featcache_later_epoch_ms", new Figure(headEpochs[1..].Select(s => s * 1e3).ToArray(), "ms"));
-        var recompute = EpochSeconds(new Trainer(Options(1)), model, TrainingWorkloads.Loader(dataset, 2, eval.Apply));
+        var recompute = EpochSeconds(new Trainer(Options(1)), model, TrainingWorkloads.Loader(dataset, 2, eval));
         add("featcache_recompute_epoch_s", new Figure(recompute, "s"));
     }
 

@@ -36,8 +36,8 @@ var trainer = new Trainer(new TrainerOptions
 trainer.EpochCompleted += (_, e) => Console.WriteLine($"  (a) epoch {e.Epoch}: train loss {e.Train.Loss:F4} acc {e.Train.Accuracy:P1} | val loss {e.Validation!.Loss:F4} acc {e.Validation.Accuracy:P1} ({e.Duration.TotalSeconds:F1} s)");
 var clock = System.Diagnostics.Stopwatch.StartNew();
 var fineResult = trainer.Fit(finetuned,
-    new DataLoader(train, Batches(true), finetuned.Preprocessing.TrainTransform().Apply),
-    new DataLoader(val, Batches(false), finetuned.Preprocessing.EvalTransform().Apply));
+    new DataLoader(train, Batches(true), finetuned.Preprocessing.TrainTransform()),
+    new DataLoader(val, Batches(false), finetuned.Preprocessing.EvalTransform()));
 Console.WriteLine($"(a) fine-tuning: best val accuracy {fineResult.BestEpoch!.Validation!.Accuracy:P1} (epoch {fineResult.BestEpoch.Epoch}) in {clock.Elapsed.TotalSeconds:F0} s");
 
 // (b) fixed feature extractor with cached features
@@ -45,8 +45,8 @@ Torch.ManualSeed(0);
 using var extractor = ModelBuilder.FromPretrained("resnet18", weights).FreezeBackbone().ReplaceHead(train.Classes).WithPreprocessing(preprocessing).Build();
 clock.Restart();
 var eval = extractor.Preprocessing.EvalTransform();
-using var trainFeatures = FeatureCache.Compute(extractor.ForwardFeatures, new DataLoader(train, Batches(false), eval.Apply));
-using var valFeatures = FeatureCache.Compute(extractor.ForwardFeatures, new DataLoader(val, Batches(false), eval.Apply));
+using var trainFeatures = FeatureCache.Compute(extractor.ForwardFeatures, new DataLoader(train, Batches(false), eval));
+using var valFeatures = FeatureCache.Compute(extractor.ForwardFeatures, new DataLoader(val, Batches(false), eval));
 Console.WriteLine($"(b) features of {trainFeatures.Count + valFeatures.Count} images computed once in {clock.Elapsed.TotalSeconds:F1} s");
 var headTrainer = new Trainer(new TrainerOptions
 {

@@ -38,7 +38,7 @@ var small = new Preprocessing(64, 72, ImageNet.Mean, ImageNet.Std);
 using var cnn = ModelBuilder.FromArchitecture("small_cnn", 2, small).ReplaceHead(train.Classes).Build();
 var clock = System.Diagnostics.Stopwatch.StartNew();
 var scratch = new Trainer(new TrainerOptions { Epochs = 15, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 1e-3) })
-    .Fit(cnn, new DataLoader(train, Batches(true), small.TrainTransform().Apply), new DataLoader(val, Batches(false), small.EvalTransform().Apply));
+    .Fit(cnn, new DataLoader(train, Batches(true), small.TrainTransform()), new DataLoader(val, Batches(false), small.EvalTransform()));
 rows.Add(("small_cnn from scratch, 15 epochs, 64x64", scratch.BestEpoch!.Train.Accuracy, scratch.BestEpoch.Validation!.Accuracy, clock.Elapsed.TotalSeconds));
 
 // (2) frozen pretrained features + linear head
@@ -47,8 +47,8 @@ using var resnet = ModelBuilder.FromPretrained("resnet18", weights).FreezeBackbo
     .WithPreprocessing(new Preprocessing(112, 128, ImageNet.Mean, ImageNet.Std)).Build();
 clock.Restart();
 var eval = resnet.Preprocessing.EvalTransform();
-using var trainFeatures = FeatureCache.Compute(resnet.ForwardFeatures, new DataLoader(train, Batches(false), eval.Apply));
-using var valFeatures = FeatureCache.Compute(resnet.ForwardFeatures, new DataLoader(val, Batches(false), eval.Apply));
+using var trainFeatures = FeatureCache.Compute(resnet.ForwardFeatures, new DataLoader(train, Batches(false), eval));
+using var valFeatures = FeatureCache.Compute(resnet.ForwardFeatures, new DataLoader(val, Batches(false), eval));
 var head = new Trainer(new TrainerOptions { Epochs = 30, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 1e-3) })
     .Fit(resnet.Head, new DataLoader(trainFeatures, Batches(true) with { NumWorkers = 0 }), new DataLoader(valFeatures, Batches(false) with { NumWorkers = 0 }));
 rows.Add(("frozen ResNet-18 features + linear head, 30 epochs", head.BestEpoch!.Train.Accuracy, head.BestEpoch.Validation!.Accuracy, clock.Elapsed.TotalSeconds));

@@ -28,8 +28,8 @@ using var model = ModelBuilder.FromPretrained("resnet18", weights)
 
 var augment = new Compose(new HwcToChw(), new Resize(preprocessing.ResizeSize), new CenterCrop(preprocessing.InputSize),
     new RandomHorizontalFlip(), new RandomRotation(10), new ToTensor(), new Normalize(preprocessing.Mean, preprocessing.Std));
-var trainLoader = new DataLoader(train, new DataLoaderOptions { BatchSize = 32, Shuffle = true, Seed = 1, NumWorkers = 2 }, augment.Apply);
-var valLoader = new DataLoader(val, new DataLoaderOptions { BatchSize = 32, NumWorkers = 2 }, preprocessing.EvalTransform().Apply);
+var trainLoader = new DataLoader(train, new DataLoaderOptions { BatchSize = 32, Shuffle = true, Seed = 1, NumWorkers = 2 }, augment);
+var valLoader = new DataLoader(val, new DataLoaderOptions { BatchSize = 32, NumWorkers = 2 }, preprocessing.EvalTransform());
 
 void Log(string stage, EpochResult e) => Console.WriteLine(
     $"  {stage} epoch {e.Epoch}: train loss {e.Train.Loss:F4} acc {e.Train.Accuracy:P1} | val loss {e.Validation!.Loss:F4} acc {e.Validation.Accuracy:P1} ({e.Duration.TotalSeconds:F1} s)");

@@ -16,6 +16,7 @@
 // Failure: nullptr / status 1, a message in tk_last_error and a kind in *error_kind (ErrorKind).
 #include "tk_common.h"
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdarg>
 #include <cstdio>
@@ -30,7 +31,11 @@
 namespace {
 
 // Keep in sync with TransferKit.Data.ImageDecodeErrorKind (values + 1; 0 is success).
-enum ErrorKind : int32_t { kOk = 0, kUnsupported = 1, kTruncated = 2, kCorrupt = 3, kTooLarge = 4 };
+// kRowsOutside / kColumnsOutside: a region (tk_image_decode_region) that does not fit the image;
+// the managed side raises ArgumentOutOfRangeException for them, not ImageDecodeException.
+enum ErrorKind : int32_t {
+  kOk = 0, kUnsupported = 1, kTruncated = 2, kCorrupt = 3, kTooLarge = 4, kRowsOutside = 5, kColumnsOutside = 6
+};
 // Keep in sync with TransferKit.Data.ImageFormat.
 enum Format : int32_t { kUnknown = 0, kJpeg = 1, kPng = 2, kGif = 3, kBmp = 4, kWebp = 5, kTiff = 6 };
 enum Mode : int32_t { kUnchanged = 0, kRgb = 1 };
@@ -211,6 +216,21 @@ int jpeg_phase_header(jpeg_decompress_struct* cinfo, JpegError* err, JpegProgres
   return 0;
 }
 
+// Pillow reads CMYK JPEGs as inverted ("CMYK;I", Adobe polarity), then converts to RGB with
+// r = (255 - k) - (255 - k) * c / 255 (its MULDIV255 rounding); in stored values that is:
+void cmyk_to_rgb(const uint8_t* cmyk, uint8_t* rgb, size_t pixels) {
+  for (size_t x = 0; x < pixels; ++x) {
+    const uint8_t* s = cmyk + 4 * x;
+    int nk = s[3];  // 255 - k with k = 255 - stored
+    for (int ch = 0; ch < 3; ++ch) {
+      int c = 255 - s[ch];
+      int tmp = c * nk + 128;
+      int v = nk - (((tmp >> 8) + tmp) >> 8);
+      rgb[3 * x + ch] = static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
+    }
+  }
+}
+
 // Phase 2: decode every scanline into `out` (rows of `stride` bytes), through `scratch` (4 bytes a
 // pixel) for CMYK. jpeg_finish_decompress is not called: nothing after the last scan matters. (The
 // entropy decoder still reads ahead up to the EOI marker, so a file cut anywhere before its last
@@ -226,20 +246,7 @@ int jpeg_phase_pixels(jpeg_decompress_struct* cinfo, JpegError* err, uint8_t* ou
       err->failure->set(kCorrupt, "corrupt JPEG data: the decoder returned no scanline");
       return 1;
     }
-    if (scratch) {
-      // Pillow reads CMYK JPEGs as inverted ("CMYK;I", Adobe polarity), then converts to RGB with
-      // r = (255 - k) - (255 - k) * c / 255 (its MULDIV255 rounding); in stored values that is:
-      for (JDIMENSION x = 0; x < width; ++x) {
-        const uint8_t* s = scratch + 4 * x;
-        int nk = s[3];  // 255 - k with k = 255 - stored
-        for (int ch = 0; ch < 3; ++ch) {
-          int c = 255 - s[ch];
-          int tmp = c * nk + 128;
-          int v = nk - (((tmp >> 8) + tmp) >> 8);
-          row[3 * x + ch] = static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v));
-        }
-      }
-    }
+    if (scratch) cmyk_to_rgb(scratch, row, width);
   }
   return 0;
 }
@@ -287,6 +294,138 @@ at::Tensor decode_jpeg(const uint8_t* data, size_t size, int32_t mode, int32_t f
   if (jpeg_phase_pixels(&s.cinfo, &s.err, out.data_ptr<uint8_t>(), static_cast<size_t>(w * c),
                         cmyk ? scratch.data() : nullptr))
     return {};
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// JPEG region: rows [top, top + height) and columns [left, left + width) only, with exactly the
+// values of the same slice of decode_jpeg's output.
+//
+// libjpeg-turbo's partial decompression does the work: jpeg_crop_scanline limits IDCT, upsampling
+// and colour conversion to a column range (it moves the start left to an iMCU boundary), and
+// jpeg_skip_scanlines skips the rows above the region (they are still Huffman-decoded, as they must
+// be, but not transformed); the rows below it are not read at all. Two boundary effects matter:
+//  * Columns: fancy (triangle) upsampling of subsampled chroma treats the cropped range's edges as
+//    image edges and replicates the outermost chroma sample, so the first/last columns of a crop
+//    differ from a full decode. We therefore crop a margin of one iMCU (8 or 16 pixels, more than the
+//    filter's reach of one chroma sample) on each side, clamped to the image, and copy out the exact
+//    columns. (Without the margin, 184 of 23,820 random regions of the ants/bees JPEGs differed.)
+//  * Rows: jpeg_skip_scanlines keeps the upsampler's context rows right (libjpeg-turbo reads the
+//    needed rows itself), so no row margin is needed; the tests check this on every subsampling mode.
+// Progressive and multi-scan files are read completely by jpeg_start_decompress (as in a full
+// decode); only the transform work shrinks.
+
+struct Region {
+  int64_t top, left, height, width;
+};
+
+// True when the entropy-coded data from the current read position on contains a marker at which a
+// full decode's entropy decoder would have stopped reading, so that it could never have run out of
+// data ("truncated"). Without restart intervals any marker stops it for good. With them, the decoder
+// resynchronises past RSTn markers and invalid ones (FF 01-BF), but stops before any other marker
+// (jpeg_resync_to_restart's "valid non-restart marker" case).
+bool jpeg_rest_has_barrier(const jpeg_decompress_struct* cinfo) {
+  const bool restarts = cinfo->restart_interval != 0;
+  auto stops = [&](int marker) { return restarts ? marker >= 0xC0 && !(marker >= 0xD0 && marker <= 0xD7) : marker != 0; };
+  if (cinfo->unread_marker != 0 && stops(cinfo->unread_marker)) return true;
+  const uint8_t* p = cinfo->src->next_input_byte;
+  const uint8_t* end = p + cinfo->src->bytes_in_buffer;
+  while (p < end) {
+    p = static_cast<const uint8_t*>(std::memchr(p, 0xFF, static_cast<size_t>(end - p)));
+    if (!p) return false;
+    while (p < end && *p == 0xFF) ++p;  // fill bytes
+    if (p < end && *p != 0 && stops(*p)) return true;
+  }
+  return false;
+}
+
+// Phase 2 for a region: crop, skip, read the region's rows into `row` (4 bytes a pixel for CMYK,
+// else the output's channels; output_width of them at most) and copy the region's columns to `out`
+// (height x width x c). Then, unless nothing could differ, make sure the rest of the file leads to the
+// same outcome as a full decode (see the end of the function).
+int jpeg_phase_region(jpeg_decompress_struct* cinfo, JpegError* err, const Region& r, int64_t c, bool cmyk,
+                      uint8_t* out, uint8_t* row) {
+  if (setjmp(err->jump)) return 1;
+  jpeg_start_decompress(cinfo);
+  const int64_t image_w = cinfo->output_width, image_h = cinfo->output_height;
+  const int64_t imcu_w = static_cast<int64_t>(cinfo->max_h_samp_factor) * cinfo->min_DCT_scaled_size;
+  const int64_t x0 = std::max<int64_t>(0, r.left - imcu_w);
+  const int64_t x1 = std::min<int64_t>(image_w, r.left + r.width + imcu_w);
+  JDIMENSION crop_x = static_cast<JDIMENSION>(x0), crop_w = static_cast<JDIMENSION>(x1 - x0);
+  if (x0 > 0 || x1 < image_w) jpeg_crop_scanline(cinfo, &crop_x, &crop_w);  // crop_x moves left to an iMCU boundary
+  if (r.top > 0 && jpeg_skip_scanlines(cinfo, static_cast<JDIMENSION>(r.top)) != static_cast<JDIMENSION>(r.top)) {
+    err->failure->set(kCorrupt, "corrupt JPEG data: the decoder could not skip to row %lld", static_cast<long long>(r.top));
+    return 1;
+  }
+  const size_t in_px = cmyk ? 4 : static_cast<size_t>(c);
+  const size_t offset = static_cast<size_t>(r.left - crop_x) * in_px;
+  const size_t out_stride = static_cast<size_t>(r.width * c);
+  for (int64_t y = 0; y < r.height; ++y) {
+    JSAMPROW target = row;
+    if (jpeg_read_scanlines(cinfo, &target, 1) != 1) {
+      err->failure->set(kCorrupt, "corrupt JPEG data: the decoder returned no scanline");
+      return 1;
+    }
+    uint8_t* dst = out + static_cast<size_t>(y) * out_stride;
+    if (cmyk)
+      cmyk_to_rgb(row + offset, dst, static_cast<size_t>(r.width));
+    else
+      std::memcpy(dst, row + offset, out_stride);
+  }
+  // The rows below the region. A full decode reads the whole scan, so it fails on a file that ends
+  // early (unless truncation is allowed) and, in strict mode, on corrupt data anywhere. Multi-scan
+  // files were read completely above. Otherwise, when a full decode could still have failed in the
+  // rest, the rest is read as it would be (skipping to the last row Huffman-decodes every row in
+  // between; skipping past the last row would read nothing, so the last row is decoded). When it
+  // could not (the data is intact up to a marker ahead, or truncation is allowed and warnings are
+  // tolerated), the rest is left unread.
+  const int64_t next = r.top + r.height;
+  if (next < image_h && !jpeg_has_multiple_scans(cinfo)) {
+    const bool strict = err->flags & kWarningsAreErrors;
+    const bool may_fail = strict || (!(err->flags & kAllowTruncated) && !jpeg_rest_has_barrier(cinfo));
+    if (may_fail) {
+      const auto to_skip = static_cast<JDIMENSION>(image_h - 1 - next);
+      if (to_skip > 0 && jpeg_skip_scanlines(cinfo, to_skip) != to_skip) {
+        err->failure->set(kCorrupt, "corrupt JPEG data: the decoder could not skip to the last row");
+        return 1;
+      }
+      JSAMPROW target = row;
+      if (jpeg_read_scanlines(cinfo, &target, 1) != 1) {
+        err->failure->set(kCorrupt, "corrupt JPEG data: the decoder returned no scanline");
+        return 1;
+      }
+    }
+  }
+  return 0;
+}
+
+bool region_fits(const Region& r, int64_t h, int64_t w, Failure& f) {
+  if (r.top < 0 || r.height < 1 || r.top > h - r.height) {
+    f.set(kRowsOutside, "the region's rows [%lld, %lld) are not inside the image's %lld rows",
+          static_cast<long long>(r.top), static_cast<long long>(r.top + r.height), static_cast<long long>(h));
+    return false;
+  }
+  if (r.left < 0 || r.width < 1 || r.left > w - r.width) {
+    f.set(kColumnsOutside, "the region's columns [%lld, %lld) are not inside the image's %lld columns",
+          static_cast<long long>(r.left), static_cast<long long>(r.left + r.width), static_cast<long long>(w));
+    return false;
+  }
+  return true;
+}
+
+at::Tensor decode_jpeg_region(const uint8_t* data, size_t size, int32_t mode, int32_t flags, int64_t max_pixels,
+                              const Region& r, Failure& f) {
+  JpegSession s(&f, flags);
+  if (jpeg_phase_header(&s.cinfo, &s.err, &s.progress, data, size, mode)) return {};
+  const int64_t h = s.cinfo.output_height, w = s.cinfo.output_width;
+  const bool cmyk = s.cinfo.out_color_space == JCS_CMYK;
+  const int64_t c = s.cinfo.out_color_space == JCS_GRAYSCALE ? 1 : 3;
+  if (!region_fits(r, h, w, f)) return {};
+  if (too_many_pixels(h, w, max_pixels, f)) return {};  // the same limit as a full decode, on the whole image
+  at::Tensor out = allocate(r.height, r.width, c, f);
+  if (!out.defined()) return {};
+  std::vector<uint8_t> row(static_cast<size_t>(w) * (cmyk ? 4 : c));
+  if (jpeg_phase_region(&s.cinfo, &s.err, r, c, cmyk, out.data_ptr<uint8_t>(), row.data())) return {};
   return out;
 }
 
@@ -449,6 +588,51 @@ TK_EXPORT tk_tensor tk_image_decode(const uint8_t* data, int64_t size, int32_t m
     switch (detect(data, n)) {
       case kJpeg: out = decode_jpeg(data, n, mode, flags, max_pixels, f); break;
       case kPng: out = decode_png(data, n, mode, flags, max_pixels, f); break;
+      default: unsupported(data, n, f); break;
+    }
+    if (!out.defined()) {
+      report(f, error_kind);
+      return nullptr;
+    }
+    return tk::wrap(std::move(out));
+  } catch (const std::bad_alloc&) {
+    if (error_kind) *error_kind = kTooLarge;
+    tk::set_error("out of memory while decoding the image");
+    return nullptr;
+  } catch (...) {
+    if (error_kind) *error_kind = kCorrupt;
+    tk::set_error_from_current_exception();
+    return nullptr;
+  }
+}
+
+// Decodes only rows [top, top + height) and columns [left, left + width) of a JPEG or PNG into a
+// new [height, width, C] uint8 tensor whose values are exactly those of the same slice of
+// tk_image_decode's output (same mode, flags and max_pixels, which applies to the whole image; the
+// outcome for damaged files is the same too). JPEGs skip the work outside the region (see
+// decode_jpeg_region); PNGs are decoded whole and sliced. A region that does not fit the image fails
+// with kRowsOutside or kColumnsOutside.
+TK_EXPORT tk_tensor tk_image_decode_region(const uint8_t* data, int64_t size, int32_t mode, int32_t flags,
+                                           int64_t max_pixels, int64_t top, int64_t left, int64_t height,
+                                           int64_t width, int32_t* error_kind) {
+  if (error_kind) *error_kind = kOk;
+  try {
+    TORCH_CHECK(size >= 0 && (data || size == 0), "tk_image_decode_region: invalid buffer");
+    TORCH_CHECK(mode == kUnchanged || mode == kRgb, "tk_image_decode_region: unknown mode ", mode);
+    Failure f;
+    const auto n = static_cast<size_t>(size);
+    const Region r{top, left, height, width};
+    at::Tensor out;
+    switch (detect(data, n)) {
+      case kJpeg: out = decode_jpeg_region(data, n, mode, flags, max_pixels, r, f); break;
+      case kPng: {
+        int64_t h = 0, w = 0;
+        int32_t c = 0;
+        if (!read_png_info(data, n, mode, &h, &w, &c, f) || !region_fits(r, h, w, f)) break;
+        at::Tensor whole = decode_png(data, n, mode, flags, max_pixels, f);
+        if (whole.defined()) out = whole.slice(0, top, top + height).slice(1, left, left + width).clone(at::MemoryFormat::Contiguous);
+        break;
+      }
       default: unsupported(data, n, f); break;
     }
     if (!out.defined()) {

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
 
@@ -32,7 +33,7 @@ public sealed record CsvImageDatasetOptions
 /// malformed row, an unknown label or a missing image file raises <see cref="DataFormatException"/>
 /// naming the CSV file and the line.
 /// </summary>
-public sealed class CsvImageDataset : IImageDataset
+public sealed class CsvImageDataset : IEncodedImageDataset
 {
     private readonly string[] _paths;
     private readonly long[] _labels;
@@ -103,6 +104,15 @@ public sealed class CsvImageDataset : IImageDataset
     {
         DatasetGuard.CheckIndex(index, Count);
         return new ImageSample(ImageDecoder.Decode(_paths[index], _decode), _labels[index]);
+    }
+
+    /// <summary>Reads image <paramref name="index"/>'s file without decoding it (always available).</summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public bool TryGetEncoded(int index, [NotNullWhen(true)] out EncodedImage? encoded)
+    {
+        DatasetGuard.CheckIndex(index, Count);
+        encoded = new EncodedImage(File.ReadAllBytes(_paths[index]), _labels[index], _paths[index], _decode);
+        return true;
     }
 
     private (IReadOnlyList<string> Classes, long[] Labels) Labels(List<string> raw, IReadOnlyList<string>? given)

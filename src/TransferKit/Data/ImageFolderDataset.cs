@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using TransferKit.Torch;
 
@@ -66,7 +67,7 @@ public readonly record struct LabeledFile(string Path, long Label);
 /// (thread-safe). A file that turns out not to be decodable raises <see cref="ImageDecodeException"/>
 /// there; set <see cref="ImageFolderOptions.VerifyImages"/> to find such files up front.</para>
 /// </remarks>
-public sealed class ImageFolderDataset : IImageDataset
+public sealed class ImageFolderDataset : IEncodedImageDataset
 {
     private readonly LabeledFile[] _samples;
     private readonly ImageDecodeOptions _decode;
@@ -150,6 +151,16 @@ public sealed class ImageFolderDataset : IImageDataset
         DatasetGuard.CheckIndex(index, Count);
         var (path, label) = _samples[index];
         return new ImageSample(ImageDecoder.Decode(path, _decode), label);
+    }
+
+    /// <summary>Reads file <paramref name="index"/> without decoding it (always available).</summary>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public bool TryGetEncoded(int index, [NotNullWhen(true)] out EncodedImage? encoded)
+    {
+        DatasetGuard.CheckIndex(index, Count);
+        var (path, label) = _samples[index];
+        encoded = new EncodedImage(File.ReadAllBytes(path), label, path, _decode);
+        return true;
     }
 
     /// <inheritdoc/>

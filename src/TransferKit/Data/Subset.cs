@@ -1,7 +1,9 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace TransferKit.Data;
 
 /// <summary>A view of some samples of another dataset, in a given order (PyTorch's <c>Subset</c>).</summary>
-public sealed class Subset : IImageDataset
+public sealed class Subset : IEncodedImageDataset
 {
     private readonly IImageDataset _source;
     private readonly int[] _indices;
@@ -28,6 +30,14 @@ public sealed class Subset : IImageDataset
     {
         DatasetGuard.CheckIndex(index, Count);
         return _source.Get(_indices[index]);
+    }
+
+    /// <summary>The source's encoded image, when the source is an <see cref="IEncodedImageDataset"/> that has one.</summary>
+    public bool TryGetEncoded(int index, [NotNullWhen(true)] out EncodedImage? encoded)
+    {
+        DatasetGuard.CheckIndex(index, Count);
+        encoded = null;
+        return _source is IEncodedImageDataset source && source.TryGetEncoded(_indices[index], out encoded);
     }
 
     /// <inheritdoc />

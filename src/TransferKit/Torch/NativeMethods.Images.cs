@@ -16,6 +16,13 @@ internal static unsafe partial class NativeMethods
     /// </summary>
     [LibraryImport(Library)] internal static partial IntPtr tk_image_decode(byte* data, long size, int mode, int flags, long maxPixels, out int errorKind);
 
+    /// <summary>
+    /// Decodes rows [top, top + height) and columns [left, left + width) only, with the values of the same
+    /// slice of <see cref="tk_image_decode"/>'s output. Kinds as there, plus 5 (the rows) and 6 (the
+    /// columns) for a region outside the image.
+    /// </summary>
+    [LibraryImport(Library)] internal static partial IntPtr tk_image_decode_region(byte* data, long size, int mode, int flags, long maxPixels, long top, long left, long height, long width, out int errorKind);
+
     /// <summary>Reads the header only; 0 on success, 1 on failure (kind as for <see cref="tk_image_decode"/>).</summary>
     [LibraryImport(Library)] internal static partial int tk_image_info(byte* data, long size, int mode, out int format, out long height, out long width, out int channels, out int errorKind);
 }

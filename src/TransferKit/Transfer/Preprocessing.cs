@@ -41,8 +41,8 @@ public sealed record Preprocessing(int InputSize, int ResizeSize, IReadOnlyList<
         if (Std.Any(s => s <= 0)) throw new ArgumentException("Std values must be positive.");
     }
 
-    /// <summary>Replicates a single channel to three; leaves RGB images alone.</summary>
-    private sealed class GrayscaleToRgbIfNeeded : IImageTransform
+    /// <summary>Replicates a single channel to three; leaves RGB images alone (pixel-wise, so loaders can decode only the crop after it).</summary>
+    private sealed class GrayscaleToRgbIfNeeded : Data.IPixelwiseTransform
     {
         public bool IsDeterministic => true;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using TransferKit.Data.Transforms;
 using TransferKit.Torch;
 using TransferKit.Training;
 
@@ -18,6 +19,8 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
 {
     private readonly IImageDataset _dataset;
     private readonly Func<Tensor, Random, Tensor>? _transform;
+    private readonly IImageTransform? _imageTransform;
+    private readonly RegionDecodePlan? _regionPlan;
     private int _nextEpoch = 1;
 
     /// <summary>Creates the loader.</summary>
@@ -35,6 +38,27 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
         _transform = transform;
     }
 
+    /// <summary>Creates the loader with an image transform (usually a <see cref="Compose"/>).</summary>
+    /// <param name="dataset">The samples.</param>
+    /// <param name="options">Batching, shuffling and worker settings.</param>
+    /// <param name="transform">Applied to each sample's image with a per-sample random generator.</param>
+    /// <remarks>
+    /// The batches are exactly those of the other constructor given <c>transform.Apply</c>, but
+    /// faster when the pipeline starts by cropping: if the dataset is an <see cref="IEncodedImageDataset"/>
+    /// (such as <see cref="ImageFolderDataset"/>) and the transform is <see cref="HwcToChw"/>, optionally
+    /// <see cref="GrayscaleToRgb"/>, then an <see cref="IRegionCropTransform"/> (such as
+    /// <see cref="RandomResizedCrop"/>) and any further steps, the loader reads each JPEG's header,
+    /// draws the crop from the sample's <see cref="Random"/> exactly as the crop would, and decodes only
+    /// that region (<see cref="ImageDecoder.DecodeRegion(ReadOnlySpan{byte}, int, int, int, int, string?, ImageDecodeOptions?)"/>).
+    /// Other pipelines, datasets and formats go through <c>Get</c> and <c>Apply</c>.
+    /// </remarks>
+    public DataLoader(IImageDataset dataset, DataLoaderOptions? options, IImageTransform transform)
+        : this(dataset, options, (transform ?? throw new ArgumentNullException(nameof(transform))).Apply)
+    {
+        _imageTransform = transform;
+        _regionPlan = RegionDecodePlan.For(dataset, transform);
+    }
+
     /// <summary>The settings.</summary>
     public DataLoaderOptions Options { get; }
 
@@ -43,6 +67,15 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
 
     /// <summary>The per-sample transform, or null.</summary>
     public Func<Tensor, Random, Tensor>? Transform => _transform;
+
+    /// <summary>The image transform the loader was created with, or null when it was given a function (or nothing).</summary>
+    public IImageTransform? ImageTransform => _imageTransform;
+
+    /// <summary>
+    /// True when the loader decodes only the crop region of JPEG samples (see
+    /// <see cref="DataLoader(IImageDataset, DataLoaderOptions?, IImageTransform)"/>).
+    /// </summary>
+    public bool DecodesRegions => _regionPlan is not null;
 
     /// <summary>Batches per epoch.</summary>
     public int Count => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
@@ -174,6 +207,11 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
         var labels = new long[indices.Length];
         for (int k = 0; k < indices.Length; k++)
         {
+            if (_regionPlan is not null)
+            {
+                (images[k], labels[k]) = _regionPlan.Load(indices[k], new Random(SeedMixer.Mix(Options.Seed, epoch, indices[k])));
+                continue;
+            }
             var sample = _dataset.Get(indices[k]);
             labels[k] = sample.Label;
             images[k] = _transform is null ? sample.Image : _transform(sample.Image, new Random(SeedMixer.Mix(Options.Seed, epoch, indices[k])));

@@ -6,7 +6,7 @@ namespace TransferKit.Data.Transforms;
 /// Crops the centre of images (torchvision's <c>CenterCrop</c>); see
 /// <see cref="ImageFunctional.CenterCrop"/> for the offsets and the padding of small images.
 /// </summary>
-public sealed class CenterCrop : IImageTransform
+public sealed class CenterCrop : IRegionCropTransform
 {
     /// <summary>A square <paramref name="size"/> x <paramref name="size"/> crop.</summary>
     public CenterCrop(int size, bool padIfSmaller = true) : this(size, size, padIfSmaller) { }
@@ -39,6 +39,32 @@ public sealed class CenterCrop : IImageTransform
 
     /// <inheritdoc />
     public Tensor Apply(Tensor image, Random random) => ImageFunctional.CenterCrop(image, Height, Width, PadIfSmaller);
+
+    /// <summary>
+    /// The central <see cref="Height"/> x <see cref="Width"/> rectangle (offsets as
+    /// <see cref="ImageFunctional.CenterCrop"/>), or the whole image when the crop does not fit in it
+    /// (it is then padded, or rejected, by <see cref="ApplyToRegion"/>). Draws nothing.
+    /// </summary>
+    public (int Top, int Left, int Height, int Width) SampleRegion(int imageHeight, int imageWidth, Random random)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1);
+        if (Height > imageHeight || Width > imageWidth) return (0, 0, imageHeight, imageWidth);
+        return (Offset(imageHeight, Height), Offset(imageWidth, Width), Height, Width);
+    }
+
+    /// <summary>The crop, given the rectangle chosen by <see cref="SampleRegion"/>.</summary>
+    public Tensor ApplyToRegion(Tensor region, int imageHeight, int imageWidth, Random random)
+    {
+        var (_, h, w) = ImageFunctional.CheckImage(region, nameof(CenterCrop));
+        // A region of the crop's size is the result; otherwise it is the whole (too small) image.
+        return h == Height && w == Width && Height <= imageHeight && Width <= imageWidth
+            ? region.Alias()
+            : ImageFunctional.CenterCrop(region, Height, Width, PadIfSmaller);
+    }
+
+    // Python's round((size - crop) / 2), halves to even, as ImageFunctional.CenterCrop.
+    private static int Offset(int size, int crop) => (int)Math.Round((size - crop) / 2.0, MidpointRounding.ToEven);
 
     /// <inheritdoc />
     public override string ToString() => $"CenterCrop(({Height}, {Width}){(PadIfSmaller ? "" : ", pad_if_smaller=False")})";

@@ -7,9 +7,10 @@ namespace TransferKit.Data.Transforms;
 /// training augmentation). The region's area is a uniform fraction in <see cref="Scale"/> of the
 /// image's and its aspect ratio (width / height) is log-uniform in <see cref="Ratio"/>; up to ten
 /// draws are tried, and if none fits the image a central crop with the ratio clamped to the range
-/// is used, all as torchvision does.
+/// is used, all as torchvision does. A <see cref="DataLoader"/> decodes only the crop of JPEGs when
+/// this transform comes first (after <see cref="HwcToChw"/>); see <see cref="IRegionCropTransform"/>.
 /// </summary>
-public sealed class RandomResizedCrop : IImageTransform
+public sealed class RandomResizedCrop : IRegionCropTransform
 {
     /// <summary>Square <paramref name="size"/> x <paramref name="size"/> output.</summary>
     /// <param name="size">Output side.</param>
@@ -103,6 +104,13 @@ public sealed class RandomResizedCrop : IImageTransform
         var (_, h, w) = ImageFunctional.CheckImage(image, nameof(RandomResizedCrop));
         var (top, left, cropH, cropW) = SampleRegion(h, w, random);
         return ImageFunctional.ResizedCrop(image, top, left, cropH, cropW, Height, Width, Interpolation, Antialias);
+    }
+
+    /// <summary>Resizes the region drawn by <see cref="SampleRegion"/> (already cropped) to the output size.</summary>
+    public Tensor ApplyToRegion(Tensor region, int imageHeight, int imageWidth, Random random)
+    {
+        ImageFunctional.CheckImage(region, nameof(RandomResizedCrop));
+        return ImageFunctional.Resize(region, Height, Width, Interpolation, Antialias);
     }
 
     /// <inheritdoc />
