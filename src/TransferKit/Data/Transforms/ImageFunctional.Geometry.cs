@@ -140,9 +140,9 @@ public static partial class ImageFunctional
     /// </summary>
     /// <remarks>
     /// A uint8 CPU image resized bilinearly from a region inside it is cropped and resampled in one
-    /// native pass that reads the region in place (any strides); its pixels equal, bit for bit,
-    /// those of cropping, converting to float32, resampling and rounding back, which is what other
-    /// inputs get.
+    /// native pass that reads the region in place (any strides, so the view
+    /// <see cref="FromHwc"/> returns is not copied first); its pixels equal, bit for bit, those of
+    /// cropping, converting to float32, resampling and rounding back, which is what other inputs get.
     /// </remarks>
     public static Tensor ResizedCrop(Tensor image, int top, int left, int cropHeight, int cropWidth, int height, int width,
         InterpolationMode interpolation = InterpolationMode.Bilinear, bool antialias = true)
@@ -186,14 +186,14 @@ public static partial class ImageFunctional
     public static Tensor HorizontalFlip(Tensor image)
     {
         CheckImage(image, nameof(HorizontalFlip), anyDtype: true);
-        return image.Flip(-1);
+        return Scoped(() => Dense(image.Flip(-1)));
     }
 
     /// <summary>Mirrors the image top to bottom (torchvision's <c>vflip</c>).</summary>
     public static Tensor VerticalFlip(Tensor image)
     {
         CheckImage(image, nameof(VerticalFlip), anyDtype: true);
-        return image.Flip(-2);
+        return Scoped(() => Dense(image.Flip(-2)));
     }
 
     /// <summary>
@@ -284,7 +284,7 @@ public static partial class ImageFunctional
     /// <summary>[C, H, W] as a [1, C, H, W] tensor of a floating type (uint8 becomes float32, or <paramref name="floatType"/>).</summary>
     private static Tensor ToFloatBatch(Tensor image, ScalarType? floatType = null)
     {
-        var batch = image.Unsqueeze(0);
+        var batch = Dense(image).Unsqueeze(0);
         var dtype = image.Dtype;
         var target = floatType ?? (dtype.IsFloatingPoint() ? dtype : ScalarType.Float32);
         return dtype == target ? batch : batch.To(target);

@@ -17,17 +17,30 @@ public static partial class ImageFunctional
 {
     /// <summary>
     /// Converts a decoder's <c>[H, W, C]</c> image (any dtype) to the <c>[C, H, W]</c> layout every
-    /// transform expects, as a contiguous copy. (torchvision's <c>ToTensor</c> does this permutation
-    /// implicitly for PIL images; here it is explicit so a tensor's layout is never guessed.)
+    /// transform expects. (torchvision's <c>ToTensor</c> does this permutation implicitly for PIL
+    /// images; here it is explicit so a tensor's layout is never guessed.)
     /// </summary>
+    /// <remarks>
+    /// The result is a permuted view sharing the input's memory (a new tensor owner; nothing is
+    /// copied), so the next transform reads the decoder's buffer in place: the crop-and-resize
+    /// kernels do so directly, and transforms that compute new pixels otherwise return contiguous
+    /// tensors. Call <see cref="Tensor.Contiguous"/> on the result for a compact copy.
+    /// </remarks>
     public static Tensor FromHwc(Tensor image)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (image.NDim != 3)
             throw new ArgumentException(
                 $"FromHwc expects a decoded image [H, W, C]; got a tensor of shape {ShapeText(image)}.", nameof(image));
-        return Scoped(() => image.Permute(2, 0, 1).Contiguous());
+        return Scoped(() => image.Permute(2, 0, 1));
     }
+
+    /// <summary>
+    /// The image itself when contiguous, else a contiguous copy (in the current scope): for
+    /// operations whose result layout or reduction order would otherwise follow a view's strides
+    /// (such as the <see cref="FromHwc"/> view), so results stay those of a <c>[C, H, W]</c> image.
+    /// </summary>
+    internal static Tensor Dense(Tensor image) => image.IsContiguous ? image : image.Contiguous();
 
     /// <summary>Converts a <c>[C, H, W]</c> image back to a contiguous <c>[H, W, C]</c> tensor (for encoders and display).</summary>
     public static Tensor ToHwc(Tensor image)
@@ -58,6 +71,7 @@ public static partial class ImageFunctional
         return Scoped(() =>
         {
             if (from == dtype) return image.Alias();
+            image = Dense(image);
             if (from.IsFloatingPoint())
                 return dtype.IsFloatingPoint()
                     ? image.To(dtype)
@@ -87,7 +101,7 @@ public static partial class ImageFunctional
         foreach (double s in std)
             if ((dtype == ScalarType.Float32 ? (float)s : s) == 0)
                 throw new ArgumentException($"Normalize: std [{string.Join(", ", std)}] has a zero (in {dtype.PyTorchName()}), which would divide by zero.", nameof(std));
-        return Scoped(() => image.Sub(PerChannel(mean, dtype, image.Device)).Div(PerChannel(std, dtype, image.Device)));
+        return Scoped(() => Dense(image).Sub(PerChannel(mean, dtype, image.Device)).Div(PerChannel(std, dtype, image.Device)));
     }
 
     internal const double Uint8Max = 255.0;
