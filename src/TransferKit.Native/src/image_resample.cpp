@@ -427,3 +427,38 @@ TK_EXPORT int32_t tk_resized_crop_u8_model() {
   return static_cast<int32_t>(calibrated_lanes());
   TK_CATCH(-2)
 }
+
+// uint8 [C, H, W] (any strides) to a new contiguous float32 image (x / 255 - mean[c]) / std[c], in one
+// pass: the arithmetic of ToTensor followed by Normalize (x.to(float32) / 255, then - mean, then
+// / std, each rounded to float32), so the values are identical. mean and std hold n values: one per
+// channel, or one for all channels.
+TK_EXPORT tk_tensor tk_u8_to_normalized_f32(tk_tensor input, const double* mean, const double* std, int32_t n) {
+  TK_TRY
+  const at::Tensor& src = *input;
+  if (src.dim() != 3 || src.scalar_type() != at::kByte || !src.device().is_cpu())
+    throw std::invalid_argument("tk_u8_to_normalized_f32 expects a uint8 CPU tensor [C, H, W], got " +
+                                std::string(src.toString()) + " of shape " + c10::str(src.sizes()));
+  const int64_t channels = src.size(0), h = src.size(1), w = src.size(2);
+  if (n != 1 && n != channels)
+    throw std::invalid_argument("tk_u8_to_normalized_f32: " + std::to_string(n) + " mean/std values for " +
+                                std::to_string(channels) + " channels");
+  auto out = at::empty({channels, h, w}, src.options().dtype(at::kFloat));
+  float* dst = out.data_ptr<float>();
+  const uint8_t* base = src.data_ptr<uint8_t>();
+  const int64_t sc = src.stride(0), sh = src.stride(1), sw = src.stride(2);
+  for (int64_t c = 0; c < channels; c++) {
+    const float m = static_cast<float>(mean[n == 1 ? 0 : c]);
+    const float s = static_cast<float>(std[n == 1 ? 0 : c]);
+    for (int64_t y = 0; y < h; y++) {
+      const uint8_t* line = base + c * sc + y * sh;
+      float* o = dst + (c * h + y) * w;
+      if (sw == 1) {
+        for (int64_t x = 0; x < w; x++) o[x] = (static_cast<float>(line[x]) / 255.0f - m) / s;
+      } else {
+        for (int64_t x = 0; x < w; x++) o[x] = (static_cast<float>(line[x * sw]) / 255.0f - m) / s;
+      }
+    }
+  }
+  return tk::wrap(std::move(out));
+  TK_CATCH(nullptr)
+}

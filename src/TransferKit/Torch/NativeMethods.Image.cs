@@ -13,5 +13,6 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial IntPtr tk_constant_pad_nd(TensorHandle t, long* pad, int npad, double d, long i, int kind);
     [LibraryImport(Library)] internal static partial IntPtr tk_resized_crop_u8(TensorHandle input, long top, long left, long cropH, long cropW, long outH, long outW, int antialias, int impl);
     [LibraryImport(Library)] internal static partial int tk_resized_crop_u8_model();
+    [LibraryImport(Library)] internal static partial IntPtr tk_u8_to_normalized_f32(TensorHandle input, double* mean, double* std, int n);
     [LibraryImport(Library)] internal static partial IntPtr tk_grid_sample(TensorHandle input, TensorHandle grid, int mode, int paddingMode, int alignCorners);
 }

@@ -71,6 +71,33 @@ public class TransformTests
     }
 
     [Fact]
+    public void ToTensor_then_Normalize_in_a_Compose_equals_the_two_steps_bit_for_bit()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var random = new Random(3);
+        var data = new byte[3 * 41 * 57];
+        random.NextBytes(data);
+        var chw = Torch.FromArray(data, 3, 41, 57);
+        var images = new[]
+        {
+            chw, ImageFunctional.FromHwc(ImageFunctional.ToHwc(chw)), ImageFunctional.HorizontalFlip(chw),
+            ImageFunctional.Crop(chw, 3, 5, 20, 30), TestImage(9, 11, channels: 1), chw.To(ScalarType.Float32).Div(255.0),
+        };
+        var normalizations = new[] { Normalize.ImageNet(), new Normalize(new[] { 0.5 }, new[] { 0.25 }), new Normalize(new[] { 0.1, 0.2, 0.3 }, new[] { 3.0, 0.7, 1e-3 }) };
+        foreach (var image in images)
+            foreach (var normalize in normalizations)
+            {
+                if (normalize.Mean.Count == 3 && image.Shape[0] == 1) continue;
+                var expected = normalize.Apply(new ToTensor().Apply(image));
+                var fused = new Compose(new ToTensor(), normalize).Apply(image);
+                TensorDiff.AssertIdentical(expected, fused, $"{normalize} of [{string.Join(", ", image.Shape)}] {image.Dtype}");
+                Assert.True(fused.IsContiguous);
+            }
+        Assert.Throws<ArgumentException>(() => new Compose(new ToTensor(), new Normalize(new[] { 0.5, 0.5 }, new[] { 1.0, 1.0 })).Apply(chw));
+        Assert.Throws<ArgumentException>(() => new Compose(new ToTensor(), new Normalize(new[] { 0.5 }, new[] { 1e-50 })).Apply(chw));
+    }
+
+    [Fact]
     public void ToTensor_scales_uint8_to_0_1_and_ConvertImageDtype_goes_back()
     {
         using var scope = Torch.NewDisposeScope();

@@ -96,12 +96,37 @@ public static partial class ImageFunctional
         if (!dtype.IsFloatingPoint())
             throw new ArgumentException(
                 $"Normalize expects a floating-point image; got {dtype.PyTorchName()}. Convert it first with ToTensor or ConvertImageDtype.", nameof(image));
+        CheckNormalizeArguments(channels, dtype, mean, std);
+        return Scoped(() => Dense(image).Sub(PerChannel(mean, dtype, image.Device)).Div(PerChannel(std, dtype, image.Device)));
+    }
+
+    /// <summary>
+    /// <c>Normalize(ConvertImageDtype(image, Float32), mean, std)</c> for a uint8 CPU image in one
+    /// native pass (no intermediate [0, 1] image), with the same float32 arithmetic, so the values are
+    /// identical; <see cref="Compose"/> uses it for a <see cref="ToTensor"/> directly followed by a
+    /// <see cref="T:TransferKit.Data.Transforms.Normalize"/>. Other images take the two steps.
+    /// </summary>
+    internal static unsafe Tensor ToTensorNormalize(Tensor image, IReadOnlyList<double> mean, IReadOnlyList<double> std)
+    {
+        var (channels, _, _) = CheckImage(image, nameof(ToTensorNormalize));
+        if (image.Dtype != ScalarType.Byte || image.Device.Type != DeviceType.Cpu)
+            return Scoped(() => Normalize(ConvertImageDtype(image, ScalarType.Float32), mean, std));
+        CheckNormalizeArguments(channels, ScalarType.Float32, mean, std);
+        var m = mean.ToArray();
+        var s = std.ToArray();
+        fixed (double* pm = m, ps = s)
+            return Tensor.FromNative(NativeMethods.tk_u8_to_normalized_f32(image.Handle, pm, ps, m.Length));
+    }
+
+    private static void CheckNormalizeArguments(int channels, ScalarType dtype, IReadOnlyList<double> mean, IReadOnlyList<double> std)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(std);
         CheckPerChannel(mean, channels, "mean", nameof(Normalize));
         CheckPerChannel(std, channels, "std", nameof(Normalize));
         foreach (double s in std)
             if ((dtype == ScalarType.Float32 ? (float)s : s) == 0)
                 throw new ArgumentException($"Normalize: std [{string.Join(", ", std)}] has a zero (in {dtype.PyTorchName()}), which would divide by zero.", nameof(std));
-        return Scoped(() => Dense(image).Sub(PerChannel(mean, dtype, image.Device)).Div(PerChannel(std, dtype, image.Device)));
     }
 
     internal const double Uint8Max = 255.0;
