@@ -35,11 +35,66 @@ public class TransformTests
         var hwc = Torch.FromArray(Enumerable.Range(0, 2 * 3 * 4).Select(v => (byte)v).ToArray(), 2, 3, 4);
         var chw = ImageFunctional.FromHwc(hwc);
         Assert.Equal(new long[] { 4, 2, 3 }, chw.Shape);
-        Assert.True(chw.IsContiguous);
+        Assert.False(chw.IsContiguous); // a permuted view of the decoder's buffer, not a copy
+        Assert.NotSame(hwc, chw);
         // chw[c, y, x] == hwc[y, x, c]
         Assert.Equal(hwc.Select(0, 1).Select(0, 2).Select(0, 3).Item<byte>(), chw.Select(0, 3).Select(0, 1).Select(0, 2).Item<byte>());
         Assert.Equal(Bytes(hwc), Bytes(ImageFunctional.ToHwc(chw)));
         Assert.Equal(Bytes(chw), Bytes(new HwcToChw().Apply(hwc)));
+    }
+
+    [Fact]
+    public void Transforms_on_the_HwcToChw_view_equal_those_on_a_contiguous_copy_and_leave_it_unchanged()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var chw = TestImage(37, 53);
+        var hwc = ImageFunctional.ToHwc(chw);
+        var hwcBefore = Bytes(hwc);
+        var view = new HwcToChw().Apply(hwc);
+        Assert.False(view.IsContiguous);
+        var transforms = new IImageTransform[]
+        {
+            new RandomResizedCrop(24), new Resize(20), new Resize(30, 40, InterpolationMode.Nearest), new CenterCrop(16),
+            new CenterCrop(60), new RandomHorizontalFlip(1.0), new RandomRotation(30, InterpolationMode.Bilinear),
+            new ColorJitter(0.4, 0.4, 0.4), new GrayscaleToRgb(), new ToTensor(), new ConvertImageDtype(ScalarType.Float64),
+            new Compose(new ToTensor(), Normalize.ImageNet()), TrainPipeline(),
+        };
+        foreach (var t in transforms)
+        {
+            var expected = t.Apply(chw, new Random(5));
+            var actual = t.Apply(view, new Random(5));
+            TensorDiff.AssertIdentical(expected, actual, t.ToString()!);
+            if (t is not (CenterCrop or GrayscaleToRgb))
+                Assert.True(actual.IsContiguous, $"{t} returned a non-contiguous tensor for a view");
+        }
+        Assert.Equal(hwcBefore, Bytes(hwc));
+    }
+
+    [Fact]
+    public void ToTensor_then_Normalize_in_a_Compose_equals_the_two_steps_bit_for_bit()
+    {
+        using var scope = Torch.NewDisposeScope();
+        var random = new Random(3);
+        var data = new byte[3 * 41 * 57];
+        random.NextBytes(data);
+        var chw = Torch.FromArray(data, 3, 41, 57);
+        var images = new[]
+        {
+            chw, ImageFunctional.FromHwc(ImageFunctional.ToHwc(chw)), ImageFunctional.HorizontalFlip(chw),
+            ImageFunctional.Crop(chw, 3, 5, 20, 30), TestImage(9, 11, channels: 1), chw.To(ScalarType.Float32).Div(255.0),
+        };
+        var normalizations = new[] { Normalize.ImageNet(), new Normalize(new[] { 0.5 }, new[] { 0.25 }), new Normalize(new[] { 0.1, 0.2, 0.3 }, new[] { 3.0, 0.7, 1e-3 }) };
+        foreach (var image in images)
+            foreach (var normalize in normalizations)
+            {
+                if (normalize.Mean.Count == 3 && image.Shape[0] == 1) continue;
+                var expected = normalize.Apply(new ToTensor().Apply(image));
+                var fused = new Compose(new ToTensor(), normalize).Apply(image);
+                TensorDiff.AssertIdentical(expected, fused, $"{normalize} of [{string.Join(", ", image.Shape)}] {image.Dtype}");
+                Assert.True(fused.IsContiguous);
+            }
+        Assert.Throws<ArgumentException>(() => new Compose(new ToTensor(), new Normalize(new[] { 0.5, 0.5 }, new[] { 1.0, 1.0 })).Apply(chw));
+        Assert.Throws<ArgumentException>(() => new Compose(new ToTensor(), new Normalize(new[] { 0.5 }, new[] { 1e-50 })).Apply(chw));
     }
 
     [Fact]

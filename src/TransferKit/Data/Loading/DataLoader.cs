@@ -221,6 +221,8 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
         try
         {
             stacked = Torch.Torch.Stack(images);
+            // Transforms may hand over views (e.g. HwcToChw alone); a batch is always compact.
+            if (!stacked.IsContiguous) stacked = stacked.Contiguous();
         }
         catch (TorchException e)
         {

@@ -5,6 +5,8 @@ namespace TransferKit.Data.Transforms;
 /// <summary>
 /// Applies transforms in order (torchvision's <c>Compose</c>), all drawing from the same
 /// <see cref="Random"/>. Intermediate images are disposed as soon as the next step has used them.
+/// A <see cref="ToTensor"/> directly followed by a <see cref="Normalize"/> runs as one native pass
+/// over a uint8 image (same float32 arithmetic, identical values).
 /// <code>
 /// var train = new Compose(
 ///     new RandomResizedCrop(224), new RandomHorizontalFlip(),
@@ -43,9 +45,20 @@ public sealed class Compose : IImageTransform
         // The scope frees whatever a failing step leaves behind; on success only the result survives.
         using var scope = Torch.Torch.NewDisposeScope();
         Tensor current = image;
-        foreach (var transform in _transforms)
+        for (int k = 0; k < _transforms.Length; k++)
         {
-            Tensor next = transform.Apply(current, random);
+            var transform = _transforms[k];
+            Tensor next;
+            if (transform is ToTensor && k + 1 < _transforms.Length && _transforms[k + 1] is Normalize normalize)
+            {
+                // Both steps in one pass, with the same arithmetic (ImageFunctional.ToTensorNormalize).
+                next = ImageFunctional.ToTensorNormalize(current, normalize.Mean, normalize.Std);
+                k++;
+            }
+            else
+            {
+                next = transform.Apply(current, random);
+            }
             // A custom transform that hands back its input still yields a separate owner.
             if (ReferenceEquals(next, current)) next = current.Alias();
             if (!ReferenceEquals(current, image)) current.Dispose();

@@ -17,6 +17,7 @@ public static partial class ImageFunctional
             throw new ArgumentOutOfRangeException(nameof(outputChannels), outputChannels, "RgbToGrayscale produces 1 or 3 channels");
         return Scoped(() =>
         {
+            image = Dense(image);
             Tensor luma = c == 3
                 ? (0.2989 * image.Select(0, 0) + 0.587 * image.Select(0, 1) + 0.114 * image.Select(0, 2)).To(image.Dtype).Unsqueeze(0)
                 : image.Clone();
@@ -32,7 +33,7 @@ public static partial class ImageFunctional
     {
         var (c, h, w) = CheckImage(image, nameof(GrayscaleToRgb));
         CheckChannels(c, nameof(GrayscaleToRgb), 1, 3);
-        return Scoped(() => c == 3 ? image.Alias() : image.Expand(3, h, w).Contiguous());
+        return Scoped(() => c == 3 ? image.Alias() : Dense(image).Expand(3, h, w).Contiguous());
     }
 
     /// <summary>
@@ -42,7 +43,7 @@ public static partial class ImageFunctional
     public static Tensor AdjustBrightness(Tensor image, double factor)
     {
         CheckColorInput(image, factor, nameof(AdjustBrightness));
-        return Scoped(() => Blend(image, null, factor));
+        return Scoped(() => Blend(Dense(image), null, factor));
     }
 
     /// <summary>
@@ -54,6 +55,7 @@ public static partial class ImageFunctional
         var (c, _, _) = CheckColorInput(image, factor, nameof(AdjustContrast));
         return Scoped(() =>
         {
+            image = Dense(image);
             var dtype = image.Dtype.IsFloatingPoint() ? image.Dtype : ScalarType.Float32;
             var gray = c == 3 ? RgbToGrayscale(image) : image;
             var mean = gray.To(dtype).Mean(new long[] { -3, -2, -1 }, keepDim: true);
@@ -68,7 +70,12 @@ public static partial class ImageFunctional
     public static Tensor AdjustSaturation(Tensor image, double factor)
     {
         var (c, _, _) = CheckColorInput(image, factor, nameof(AdjustSaturation));
-        return Scoped(() => c == 1 ? image.Alias() : Blend(image, RgbToGrayscale(image), factor));
+        return Scoped(() =>
+        {
+            if (c == 1) return image.Alias();
+            image = Dense(image);
+            return Blend(image, RgbToGrayscale(image), factor);
+        });
     }
 
     private static (int Channels, int Height, int Width) CheckColorInput(Tensor image, double factor, string operation)

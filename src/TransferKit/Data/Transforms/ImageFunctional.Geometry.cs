@@ -61,6 +61,8 @@ public static partial class ImageFunctional
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         if (h == height && w == width) return Scoped(image.Alias);
+        if (UsesResampleKernel(image, interpolation))
+            return ResizedCropU8(image, 0, 0, h, w, height, width, antialias, ResampleImpl.Auto);
         return Scoped(() =>
         {
             var batch = ToFloatBatch(image);
@@ -136,22 +138,62 @@ public static partial class ImageFunctional
     /// Crops a region and resizes it to <paramref name="height"/> x <paramref name="width"/>
     /// (torchvision's <c>resized_crop</c>, as used by <see cref="RandomResizedCrop"/>).
     /// </summary>
+    /// <remarks>
+    /// A uint8 CPU image resized bilinearly from a region inside it is cropped and resampled in one
+    /// native pass that reads the region in place (any strides, so the view
+    /// <see cref="FromHwc"/> returns is not copied first); its pixels equal, bit for bit, those of
+    /// cropping, converting to float32, resampling and rounding back, which is what other inputs get.
+    /// </remarks>
     public static Tensor ResizedCrop(Tensor image, int top, int left, int cropHeight, int cropWidth, int height, int width,
-        InterpolationMode interpolation = InterpolationMode.Bilinear, bool antialias = true) =>
-        Scoped(() => Resize(Crop(image, top, left, cropHeight, cropWidth), height, width, interpolation, antialias));
+        InterpolationMode interpolation = InterpolationMode.Bilinear, bool antialias = true)
+    {
+        var (_, h, w) = CheckImage(image, nameof(ResizedCrop));
+        ArgumentOutOfRangeException.ThrowIfLessThan(cropHeight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cropWidth, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        bool inside = top >= 0 && left >= 0 && (long)top + cropHeight <= h && (long)left + cropWidth <= w;
+        if (inside && (cropHeight != height || cropWidth != width) && UsesResampleKernel(image, interpolation))
+            return ResizedCropU8(image, top, left, cropHeight, cropWidth, height, width, antialias, ResampleImpl.Auto);
+        return Scoped(() => Resize(Crop(image, top, left, cropHeight, cropWidth), height, width, interpolation, antialias));
+    }
+
+    /// <summary>Which implementation <see cref="ResizedCropU8"/> runs (the non-default ones are for tests).</summary>
+    internal enum ResampleImpl
+    {
+        /// <summary>The fastest exact kernel (vectorised where the CPU allows).</summary>
+        Auto = 0,
+        /// <summary>The portable native kernel.</summary>
+        Portable = 1,
+        /// <summary>ATen: crop, float32, <c>_upsample_bilinear2d_aa</c> / <c>upsample_bilinear2d</c>, round, clamp, uint8.</summary>
+        Aten = 2,
+    }
+
+    /// <summary>Whether a resize of <paramref name="image"/> goes through the native uint8 kernel.</summary>
+    private static bool UsesResampleKernel(Tensor image, InterpolationMode interpolation) =>
+        interpolation == InterpolationMode.Bilinear && image.Dtype == ScalarType.Byte && image.Device.Type == DeviceType.Cpu;
+
+    /// <summary>
+    /// The native crop-and-resize of a uint8 CPU image (tk_resized_crop_u8): the region must lie inside
+    /// the image. Returns a new contiguous tensor in the caller's scope.
+    /// </summary>
+    internal static Tensor ResizedCropU8(Tensor image, int top, int left, int cropHeight, int cropWidth, int height, int width,
+        bool antialias, ResampleImpl impl) =>
+        Scoped(() => Tensor.FromNative(NativeMethods.tk_resized_crop_u8(image.Handle, top, left, cropHeight, cropWidth,
+            height, width, antialias ? 1 : 0, (int)impl)));
 
     /// <summary>Mirrors the image left to right (torchvision's <c>hflip</c>).</summary>
     public static Tensor HorizontalFlip(Tensor image)
     {
         CheckImage(image, nameof(HorizontalFlip), anyDtype: true);
-        return image.Flip(-1);
+        return Scoped(() => Dense(image.Flip(-1)));
     }
 
     /// <summary>Mirrors the image top to bottom (torchvision's <c>vflip</c>).</summary>
     public static Tensor VerticalFlip(Tensor image)
     {
         CheckImage(image, nameof(VerticalFlip), anyDtype: true);
-        return image.Flip(-2);
+        return Scoped(() => Dense(image.Flip(-2)));
     }
 
     /// <summary>
@@ -242,7 +284,7 @@ public static partial class ImageFunctional
     /// <summary>[C, H, W] as a [1, C, H, W] tensor of a floating type (uint8 becomes float32, or <paramref name="floatType"/>).</summary>
     private static Tensor ToFloatBatch(Tensor image, ScalarType? floatType = null)
     {
-        var batch = image.Unsqueeze(0);
+        var batch = Dense(image).Unsqueeze(0);
         var dtype = image.Dtype;
         var target = floatType ?? (dtype.IsFloatingPoint() ? dtype : ScalarType.Float32);
         return dtype == target ? batch : batch.To(target);

@@ -17,17 +17,30 @@ public static partial class ImageFunctional
 {
     /// <summary>
     /// Converts a decoder's <c>[H, W, C]</c> image (any dtype) to the <c>[C, H, W]</c> layout every
-    /// transform expects, as a contiguous copy. (torchvision's <c>ToTensor</c> does this permutation
-    /// implicitly for PIL images; here it is explicit so a tensor's layout is never guessed.)
+    /// transform expects. (torchvision's <c>ToTensor</c> does this permutation implicitly for PIL
+    /// images; here it is explicit so a tensor's layout is never guessed.)
     /// </summary>
+    /// <remarks>
+    /// The result is a permuted view sharing the input's memory (a new tensor owner; nothing is
+    /// copied), so the next transform reads the decoder's buffer in place: the crop-and-resize
+    /// kernels do so directly, and transforms that compute new pixels otherwise return contiguous
+    /// tensors. Call <see cref="Tensor.Contiguous"/> on the result for a compact copy.
+    /// </remarks>
     public static Tensor FromHwc(Tensor image)
     {
         ArgumentNullException.ThrowIfNull(image);
         if (image.NDim != 3)
             throw new ArgumentException(
                 $"FromHwc expects a decoded image [H, W, C]; got a tensor of shape {ShapeText(image)}.", nameof(image));
-        return Scoped(() => image.Permute(2, 0, 1).Contiguous());
+        return Scoped(() => image.Permute(2, 0, 1));
     }
+
+    /// <summary>
+    /// The image itself when contiguous, else a contiguous copy (in the current scope): for
+    /// operations whose result layout or reduction order would otherwise follow a view's strides
+    /// (such as the <see cref="FromHwc"/> view), so results stay those of a <c>[C, H, W]</c> image.
+    /// </summary>
+    internal static Tensor Dense(Tensor image) => image.IsContiguous ? image : image.Contiguous();
 
     /// <summary>Converts a <c>[C, H, W]</c> image back to a contiguous <c>[H, W, C]</c> tensor (for encoders and display).</summary>
     public static Tensor ToHwc(Tensor image)
@@ -58,6 +71,7 @@ public static partial class ImageFunctional
         return Scoped(() =>
         {
             if (from == dtype) return image.Alias();
+            image = Dense(image);
             if (from.IsFloatingPoint())
                 return dtype.IsFloatingPoint()
                     ? image.To(dtype)
@@ -82,12 +96,37 @@ public static partial class ImageFunctional
         if (!dtype.IsFloatingPoint())
             throw new ArgumentException(
                 $"Normalize expects a floating-point image; got {dtype.PyTorchName()}. Convert it first with ToTensor or ConvertImageDtype.", nameof(image));
+        CheckNormalizeArguments(channels, dtype, mean, std);
+        return Scoped(() => Dense(image).Sub(PerChannel(mean, dtype, image.Device)).Div(PerChannel(std, dtype, image.Device)));
+    }
+
+    /// <summary>
+    /// <c>Normalize(ConvertImageDtype(image, Float32), mean, std)</c> for a uint8 CPU image in one
+    /// native pass (no intermediate [0, 1] image), with the same float32 arithmetic, so the values are
+    /// identical; <see cref="Compose"/> uses it for a <see cref="ToTensor"/> directly followed by a
+    /// <see cref="T:TransferKit.Data.Transforms.Normalize"/>. Other images take the two steps.
+    /// </summary>
+    internal static unsafe Tensor ToTensorNormalize(Tensor image, IReadOnlyList<double> mean, IReadOnlyList<double> std)
+    {
+        var (channels, _, _) = CheckImage(image, nameof(ToTensorNormalize));
+        if (image.Dtype != ScalarType.Byte || image.Device.Type != DeviceType.Cpu)
+            return Scoped(() => Normalize(ConvertImageDtype(image, ScalarType.Float32), mean, std));
+        CheckNormalizeArguments(channels, ScalarType.Float32, mean, std);
+        var m = mean.ToArray();
+        var s = std.ToArray();
+        fixed (double* pm = m, ps = s)
+            return Tensor.FromNative(NativeMethods.tk_u8_to_normalized_f32(image.Handle, pm, ps, m.Length));
+    }
+
+    private static void CheckNormalizeArguments(int channels, ScalarType dtype, IReadOnlyList<double> mean, IReadOnlyList<double> std)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(std);
         CheckPerChannel(mean, channels, "mean", nameof(Normalize));
         CheckPerChannel(std, channels, "std", nameof(Normalize));
         foreach (double s in std)
             if ((dtype == ScalarType.Float32 ? (float)s : s) == 0)
                 throw new ArgumentException($"Normalize: std [{string.Join(", ", std)}] has a zero (in {dtype.PyTorchName()}), which would divide by zero.", nameof(std));
-        return Scoped(() => image.Sub(PerChannel(mean, dtype, image.Device)).Div(PerChannel(std, dtype, image.Device)));
     }
 
     internal const double Uint8Max = 255.0;
