@@ -28,10 +28,10 @@ internal sealed class RegionDecodePlan
     private readonly IImageTransform _whole;
     private readonly IImageTransform[] _before;
     private readonly IRegionCropTransform _crop;
-    private readonly IImageTransform[] _after;
+    private readonly Compose _after;
 
     private RegionDecodePlan(IEncodedImageDataset dataset, IImageTransform whole, IImageTransform[] before, IRegionCropTransform crop,
-        IImageTransform[] after)
+        Compose after)
     {
         _dataset = dataset;
         _whole = whole;
@@ -49,7 +49,7 @@ internal sealed class RegionDecodePlan
         int k = 1;
         while (k < steps.Length && IsPixelwise(steps[k])) k++;
         if (k == steps.Length || steps[k] is not IRegionCropTransform crop) return null;
-        return new RegionDecodePlan(encoded, transform, steps[..k], crop, steps[(k + 1)..]);
+        return new RegionDecodePlan(encoded, transform, steps[..k], crop, new Compose(steps[(k + 1)..]));
     }
 
     // Nested Composes run their steps in order with the same Random, so they flatten.
@@ -86,7 +86,7 @@ internal sealed class RegionDecodePlan
         Tensor current = ImageDecoder.DecodeRegion(encoded.Data, top, left, height, width, encoded.Name, encoded.DecodeOptions);
         foreach (var step in _before) current = Step(current, step.Apply(current, random));
         current = Step(current, _crop.ApplyToRegion(current, header.Height, header.Width, random));
-        foreach (var step in _after) current = Step(current, step.Apply(current, random));
+        current = Step(current, _after.Apply(current, random)); // one Compose, so adjacent steps fuse as they would (ToTensor + Normalize)
         return (scope.Include(current).MoveToOuterDisposeScope(), encoded.Label);
 
         // As Compose: the previous image is freed, and a step that hands back its input yields a separate owner.
