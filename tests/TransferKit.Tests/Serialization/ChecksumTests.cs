@@ -41,6 +41,24 @@ public class ChecksumTests
         for (int i = 0; i < small.Length; i++) Assert.Equal(SmallBase + i, small[i]);
     }
 
+    [Fact]
+    public void LargeRecordsLiveOnTheirOwnMappingWhichIsReleasedWithThem()
+    {
+        // The 4 MiB record is above StorageIO.HugePageThreshold, so it gets its own mapping
+        // (tk_empty_huge); 300 loads would hold 1.2 GB if those mappings were not released.
+        Assert.True(4L * LargeCount >= StorageIO.HugePageThreshold);
+        byte[] file = SavedFile();
+        using (TorchSerializer.LoadStateDict(new MemoryStream(file), "warm-up.pth")) { }
+        long before = Environment.WorkingSet;
+        for (int k = 0; k < 300; k++)
+        {
+            using var sd = TorchSerializer.LoadStateDict(new MemoryStream(file), "again.pth");
+            if (k % 100 == 0) Assert.Equal(LargeCount - 1f, sd["large"][LargeCount - 1].Item<float>());
+        }
+        long grown = Environment.WorkingSet - before;
+        Assert.True(grown < 300L << 20, $"the working set grew by {grown >> 20} MiB over 300 loads of a 4 MiB record");
+    }
+
     [Theory]
     [InlineData(700_000f, "large record, third chunk, summed in the background")]
     [InlineData(1f, "large record, first chunk")]
