@@ -26,6 +26,15 @@ public static class ProfileLoad
                 if (e.FullName.Contains("/data/", StringComparison.Ordinal)) total += e.Length;
         var buffer = new byte[1 << 20];
         Report("whole LoadStateDict", () => TorchSerializer.LoadStateDict(path).Dispose());
+        using (var model = TransferKit.Models.ResNet.ResNet18(5))
+        {
+            Report("LoadStateDict + Module.LoadStateDict", () =>
+            {
+                using var sd = TorchSerializer.LoadStateDict(path);
+                model.LoadStateDict(sd);
+            });
+            Report("TorchSerializer.LoadStateDictInto", () => TorchSerializer.LoadStateDictInto(model, path));
+        }
         Report("zip directory only", () =>
         {
             using var zip = ZipFile.OpenRead(path);
@@ -83,6 +92,20 @@ public static class ProfileLoad
                 {
                     int n = (int)Math.Min(buffer.Length, length - done);
                     fixed (byte* p = buffer) Tensor.Check(NativeMethods.tk_storage_write(t.Handle, done, p, n));
+                }
+            }
+        });
+        Report("file buffers (tk_empty_huge) + copy bytes in", () =>
+        {
+            using var scope = Torch.NewDisposeScope();
+            foreach (var t in kept)
+            {
+                var fresh = Tensor.FromNative(NativeMethods.tk_empty_huge(t.Size(0), (int)ScalarType.Byte));
+                long length = t.Size(0);
+                for (long done = 0; done < length; done += buffer.Length)
+                {
+                    int n = (int)Math.Min(buffer.Length, length - done);
+                    fixed (byte* p = buffer) Tensor.Check(NativeMethods.tk_storage_write(fresh.Handle, done, p, n));
                 }
             }
         });

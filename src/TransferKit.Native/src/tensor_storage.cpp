@@ -8,9 +8,6 @@
 
 #include <cstring>
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 namespace {
 
 constexpr int32_t kMaxDims = 64;
@@ -56,41 +53,6 @@ TK_EXPORT int32_t tk_storage_data(tk_tensor t, void** data, int64_t* nbytes) {
   *nbytes = static_cast<int64_t>(storage.nbytes());
   return 0;
   TK_CATCH(1)
-}
-
-// A new 1-D CPU tensor of `numel` elements whose memory is its own anonymous mapping, aligned to
-// 2 MiB and advised for transparent huge pages (MADV_HUGEPAGE; a no-op where THP is off). For
-// large buffers about to be filled at once (tensor data read from a file): on virtual machines a
-// 4 KiB page fault costs microseconds, and 45 MB of fresh memory cost ~20 ms in faults alone
-// against ~3 ms on huge pages. The mapping is released with the storage; the storage is not
-// resizable. Returns null on failure (last error set).
-TK_EXPORT tk_tensor tk_empty_huge(int64_t numel, int32_t dtype) {
-  TK_TRY
-  TORCH_CHECK(numel >= 0, "negative element count ", numel);
-  const auto type = static_cast<at::ScalarType>(dtype);
-  const size_t element = c10::elementSize(type);
-  TORCH_CHECK(numel <= static_cast<int64_t>((SIZE_MAX >> 2) / element), "cannot allocate ", numel, " elements");
-  constexpr size_t kHuge = size_t{2} << 20;
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t nbytes = static_cast<size_t>(numel) * element;
-  const size_t mapped = std::max(page, (nbytes + page - 1) / page * page);
-  const size_t span = mapped + kHuge;
-  void* raw = mmap(nullptr, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  TORCH_CHECK(raw != MAP_FAILED, "out of memory: cannot map ", nbytes, " bytes");
-  const uintptr_t begin = reinterpret_cast<uintptr_t>(raw);
-  const uintptr_t start = (begin + kHuge - 1) & ~(kHuge - 1);
-  if (start > begin) munmap(raw, start - begin);
-  const size_t tail = span - (start - begin) - mapped;
-  if (tail > 0) munmap(reinterpret_cast<void*>(start + mapped), tail);
-  void* data = reinterpret_cast<void*>(start);
-  madvise(data, mapped, MADV_HUGEPAGE);  // advice only: failure (THP unavailable) is fine
-  try {
-    return tk::wrap(at::from_blob(data, {numel}, [mapped](void* p) { munmap(p, mapped); }, at::TensorOptions().dtype(type)));
-  } catch (...) {
-    munmap(data, mapped);
-    throw;
-  }
-  TK_CATCH(nullptr)
 }
 
 // Copies `nbytes` of the storage of `t`, starting `byte_offset` bytes into the storage, into `dst`.

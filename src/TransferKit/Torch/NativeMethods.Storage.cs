@@ -11,8 +11,11 @@ internal static unsafe partial class NativeMethods
     /// <summary>The address and byte size of a CPU tensor's storage, for reading file data straight into it (0 ok, 1 failure).</summary>
     [LibraryImport(Library)] internal static partial int tk_storage_data(TensorHandle t, out void* data, out long nbytes);
 
-    /// <summary>A new 1-D CPU tensor on its own 2 MiB-aligned mapping advised for transparent huge pages; zero on failure.</summary>
+    /// <summary>A new 1-D CPU tensor on a 2 MiB-aligned buffer advised for transparent huge pages, reused from freed ones of the same size; zero on failure.</summary>
     [LibraryImport(Library)] internal static partial IntPtr tk_empty_huge(long numel, int dtype);
+
+    /// <summary>Unmaps the freed buffers tk_empty_huge keeps for reuse; returns the bytes released.</summary>
+    [LibraryImport(Library)] internal static partial long tk_release_file_buffers();
 
     /// <summary>Copies bytes out of a CPU tensor's storage at a byte offset (0 ok, 1 failure).</summary>
     [LibraryImport(Library)] internal static partial int tk_storage_read(TensorHandle t, long byteOffset, void* dst, long nbytes);

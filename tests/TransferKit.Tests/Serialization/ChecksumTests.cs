@@ -48,6 +48,7 @@ public class ChecksumTests
         // (tk_empty_huge); 300 loads would hold 1.2 GB if those mappings were not released.
         Assert.True(4L * LargeCount >= StorageIO.HugePageThreshold);
         byte[] file = SavedFile();
+        NativeMethods.tk_release_file_buffers(); // what earlier tests left for reuse
         using (TorchSerializer.LoadStateDict(new MemoryStream(file), "warm-up.pth")) { }
         long before = Environment.WorkingSet;
         for (int k = 0; k < 300; k++)
@@ -57,6 +58,11 @@ public class ChecksumTests
         }
         long grown = Environment.WorkingSet - before;
         Assert.True(grown < 300L << 20, $"the working set grew by {grown >> 20} MiB over 300 loads of a 4 MiB record");
+
+        // The freed buffer was kept for reuse (one, not 300), and can be handed back.
+        long kept = NativeMethods.tk_release_file_buffers();
+        Assert.InRange(kept, 4L * LargeCount, 2 * 4L * LargeCount);
+        Assert.Equal(0, NativeMethods.tk_release_file_buffers());
     }
 
     [Theory]
