@@ -53,7 +53,7 @@ public sealed class LoadIntoModuleTests : IDisposable
             foreach (var (_, b) in source.NamedBuffers()) b.Add_(3); // buffers differ from a fresh model's too (num_batches_tracked is int64)
         string path = Save(source);
         using var target = Model();
-        long before = TensorHandle.LiveCount;
+        long before = SerialCollection.SettledLiveTensorCount();
 
         // The planner picks every record: all are float32/int64, contiguous, one tensor per storage.
         var targets = target.NamedParameters().Concat(target.NamedBuffers()).ToDictionary(kv => kv.Name, kv => kv.Item2);
@@ -66,7 +66,7 @@ public sealed class LoadIntoModuleTests : IDisposable
         }
 
         var report = TorchSerializer.LoadStateDictInto(target, path);
-        Assert.Equal(before, TensorHandle.LiveCount);
+        Assert.Equal(before, SerialCollection.SettledLiveTensorCount());
         Assert.True(report.IsExactMatch, report.ToString());
         Assert.Equal(targets.Count, report.LoadedKeys.Count);
         AssertSameValues(Values(source), target);
@@ -134,9 +134,9 @@ public sealed class LoadIntoModuleTests : IDisposable
         bytes[bytes.AsSpan().IndexOf(BitConverter.GetBytes(123.25f)) + 1] ^= 0x20;
         File.WriteAllBytes(path, bytes);
         using var target = Model();
-        long before = TensorHandle.LiveCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         var e = Assert.Throws<CheckpointFormatException>(() => TorchSerializer.LoadStateDictInto(target, path));
         Assert.Contains("CRC-32", e.Message);
-        Assert.Equal(before, TensorHandle.LiveCount);
+        Assert.Equal(before, SerialCollection.SettledLiveTensorCount());
     }
 }
