@@ -572,24 +572,16 @@ TK_EXPORT int32_t tk_image_detect_format(const uint8_t* data, int64_t size) {
   return data && size > 0 ? detect(data, static_cast<size_t>(size)) : kUnknown;
 }
 
-// Decodes a JPEG or PNG held in memory into a new [H, W, C] uint8 tensor. mode: 0 = unchanged
-// (gray stays 1 channel), 1 = RGB. flags: 1 = accept truncated JPEGs (missing rows come out gray),
-// 2 = treat decoder warnings (corrupt but recoverable data) as errors. max_pixels <= 0: no limit.
-// On failure returns nullptr and stores the ErrorKind in *error_kind.
-TK_EXPORT tk_tensor tk_image_decode(const uint8_t* data, int64_t size, int32_t mode, int32_t flags, int64_t max_pixels,
-                                    int32_t* error_kind) {
+// Runs a decoding export's body: `decode(failure)` returns the image, or an undefined tensor with
+// the failure recorded. Returns the wrapped image, or nullptr with *error_kind and the last error set
+// (out of memory, or any exception, included).
+namespace {
+template <class Decode>
+tk_tensor decode_export(int32_t* error_kind, Decode&& decode) {
   if (error_kind) *error_kind = kOk;
   try {
-    TORCH_CHECK(size >= 0 && (data || size == 0), "tk_image_decode: invalid buffer");
-    TORCH_CHECK(mode == kUnchanged || mode == kRgb, "tk_image_decode: unknown mode ", mode);
     Failure f;
-    const auto n = static_cast<size_t>(size);
-    at::Tensor out;
-    switch (detect(data, n)) {
-      case kJpeg: out = decode_jpeg(data, n, mode, flags, max_pixels, f); break;
-      case kPng: out = decode_png(data, n, mode, flags, max_pixels, f); break;
-      default: unsupported(data, n, f); break;
-    }
+    at::Tensor out = decode(f);
     if (!out.defined()) {
       report(f, error_kind);
       return nullptr;
@@ -605,6 +597,27 @@ TK_EXPORT tk_tensor tk_image_decode(const uint8_t* data, int64_t size, int32_t m
     return nullptr;
   }
 }
+}  // namespace
+
+// Decodes a JPEG or PNG held in memory into a new [H, W, C] uint8 tensor. mode: 0 = unchanged
+// (gray stays 1 channel), 1 = RGB. flags: 1 = accept truncated JPEGs (missing rows come out gray),
+// 2 = treat decoder warnings (corrupt but recoverable data) as errors. max_pixels <= 0: no limit.
+// On failure returns nullptr and stores the ErrorKind in *error_kind.
+TK_EXPORT tk_tensor tk_image_decode(const uint8_t* data, int64_t size, int32_t mode, int32_t flags, int64_t max_pixels,
+                                    int32_t* error_kind) {
+  return decode_export(error_kind, [&](Failure& f) {
+    TORCH_CHECK(size >= 0 && (data || size == 0), "tk_image_decode: invalid buffer");
+    TORCH_CHECK(mode == kUnchanged || mode == kRgb, "tk_image_decode: unknown mode ", mode);
+    const auto n = static_cast<size_t>(size);
+    at::Tensor out;
+    switch (detect(data, n)) {
+      case kJpeg: out = decode_jpeg(data, n, mode, flags, max_pixels, f); break;
+      case kPng: out = decode_png(data, n, mode, flags, max_pixels, f); break;
+      default: unsupported(data, n, f); break;
+    }
+    return out;
+  });
+}
 
 // Decodes only rows [top, top + height) and columns [left, left + width) of a JPEG or PNG into a
 // new [height, width, C] uint8 tensor whose values are exactly those of the same slice of
@@ -615,11 +628,9 @@ TK_EXPORT tk_tensor tk_image_decode(const uint8_t* data, int64_t size, int32_t m
 TK_EXPORT tk_tensor tk_image_decode_region(const uint8_t* data, int64_t size, int32_t mode, int32_t flags,
                                            int64_t max_pixels, int64_t top, int64_t left, int64_t height,
                                            int64_t width, int32_t* error_kind) {
-  if (error_kind) *error_kind = kOk;
-  try {
+  return decode_export(error_kind, [&](Failure& f) {
     TORCH_CHECK(size >= 0 && (data || size == 0), "tk_image_decode_region: invalid buffer");
     TORCH_CHECK(mode == kUnchanged || mode == kRgb, "tk_image_decode_region: unknown mode ", mode);
-    Failure f;
     const auto n = static_cast<size_t>(size);
     const Region r{top, left, height, width};
     at::Tensor out;
@@ -635,20 +646,8 @@ TK_EXPORT tk_tensor tk_image_decode_region(const uint8_t* data, int64_t size, in
       }
       default: unsupported(data, n, f); break;
     }
-    if (!out.defined()) {
-      report(f, error_kind);
-      return nullptr;
-    }
-    return tk::wrap(std::move(out));
-  } catch (const std::bad_alloc&) {
-    if (error_kind) *error_kind = kTooLarge;
-    tk::set_error("out of memory while decoding the image");
-    return nullptr;
-  } catch (...) {
-    if (error_kind) *error_kind = kCorrupt;
-    tk::set_error_from_current_exception();
-    return nullptr;
-  }
+    return out;
+  });
 }
 
 // Reads only the header: format, height, width and channel count (for the given mode).
