@@ -31,7 +31,15 @@ public abstract partial class Module
     /// Without it, matching keys load and the rest are reported. Values are converted to each
     /// parameter's dtype; parameters keep their own requires_grad (it is never taken from the file).
     /// </summary>
-    public StateDictReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true)
+    public StateDictReport LoadStateDict(IReadOnlyDictionary<string, Tensor> stateDict, bool strict = true) =>
+        LoadStateDictCore(stateDict, strict, alreadyInPlace: null);
+
+    /// <summary>
+    /// <see cref="LoadStateDict(IReadOnlyDictionary{string, Tensor}, bool)"/>, skipping the copy for
+    /// <paramref name="alreadyInPlace"/>: keys whose values were read straight into their parameter
+    /// (they still count as loaded).
+    /// </summary>
+    internal StateDictReport LoadStateDictCore(IReadOnlyDictionary<string, Tensor> stateDict, bool strict, IReadOnlySet<string>? alreadyInPlace)
     {
         ArgumentNullException.ThrowIfNull(stateDict);
         var (report, matched) = MatchStateDict(stateDict.Select(kv => (kv.Key, kv.Value.Shape)));
@@ -39,7 +47,8 @@ public abstract partial class Module
 
         using (Torch.Torch.NoGrad())
             foreach (var (key, target) in matched)
-                target.Copy_(stateDict[key]);
+                if (alreadyInPlace is null || !alreadyInPlace.Contains(key))
+                    target.Copy_(stateDict[key]);
         return report;
     }
 

@@ -14,11 +14,11 @@ internal static class DirectReadPlan
     /// <param name="root">The unpickled tree (tensor specs not yet materialised).</param>
     /// <param name="stateDict">The state dict inside <paramref name="root"/>.</param>
     /// <param name="destinations">Key → tensor that key loads into (same shape already checked).</param>
-    public static List<(StorageRef Storage, Tensor Destination)> Choose(object? root, OrderedDictionary<object, object?> stateDict,
+    public static List<(string Key, StorageRef Storage, Tensor Destination)> Choose(object? root, OrderedDictionary<object, object?> stateDict,
         IEnumerable<(string Key, Tensor Target)> destinations)
     {
         var uses = CountStorageUses(root);
-        var result = new List<(StorageRef, Tensor)>();
+        var result = new List<(string, StorageRef, Tensor)>();
         foreach (var (key, destination) in destinations)
         {
             if (!stateDict.TryGetValue(key, out var value) || value is not TensorSpec spec) continue;
@@ -26,7 +26,7 @@ internal static class DirectReadPlan
             if (storage.Root is not null || storage.Data is not null || uses.GetValueOrDefault(storage) != 1) continue;
             if (storage.Dtype != destination.Dtype || spec.Offset != 0 || !IsContiguous(spec.Size, spec.Stride)) continue;
             if (destination.Device.Type != DeviceType.Cpu || !destination.IsContiguous || destination.Numel != storage.Numel) continue;
-            result.Add((storage, destination));
+            result.Add((key, storage, destination));
         }
         return result;
     }

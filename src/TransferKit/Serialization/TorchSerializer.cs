@@ -110,12 +110,18 @@ public static class TorchSerializer
             using var other = LoadStateDict(stream, path);
             return module.LoadStateDict(other, strict);
         }
-        using var stateDict = StateDictOf(LoadResult(stream, path, root => PlanDirectReads(module, root, strict)), path);
-        return module.LoadStateDict(stateDict, strict);
+        var inPlace = new HashSet<string>(StringComparer.Ordinal);
+        using var stateDict = StateDictOf(LoadResult(stream, path, root =>
+        {
+            var plan = PlanDirectReads(module, root, strict);
+            foreach (var read in plan) inPlace.Add(read.Key);
+            return plan.Select(read => (read.Storage, read.Destination)).ToList();
+        }), path);
+        return module.LoadStateDictCore(stateDict, strict, inPlace); // the keys read in place need no copy
     }
 
     /// <summary>The records of the file's state dict to read straight into the module (none when a strict load is going to fail).</summary>
-    internal static IReadOnlyList<(StorageRef Storage, Tensor Destination)> PlanDirectReads(Module module, object? root, bool strict)
+    internal static List<(string Key, StorageRef Storage, Tensor Destination)> PlanDirectReads(Module module, object? root, bool strict)
     {
         if (FindStateDict(root) is not { } dict) return [];
         var (report, matched) = module.MatchStateDict(dict.Select(kv => ((string)kv.Key, ((TensorSpec)kv.Value!).Size)));
