@@ -187,19 +187,152 @@ TK_AVX2 inline __m128 load_pixel(const uint8_t* p, int64_t channels, int64_t sc)
   return _mm_cvtepi32_ps(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(static_cast<int>(v))));
 }
 
-// One intermediate row: for each output column i, the four lanes of pixel i at dst[4 * i].
-template <bool Whole>
-TK_AVX2 void horizontal_row(const uint8_t* line, const Geometry& g, const Axis& x, float* dst) {
-  for (int64_t i = 0; i < g.out_w; i++) {
-    const uint8_t* p = line + x.start[i] * g.sw;
-    const float* w = &x.w[i * x.taps];
-    const int64_t size = x.size[i], plain = x.plain[i];
-    __m128 o = _mm_mul_ps(load_pixel<Whole>(p, g.channels, g.sc), _mm_set1_ps(w[0]));
-    int64_t j = 1;
-    for (; j <= plain; j++)
-      o = _mm_add_ps(o, rounded(_mm_mul_ps(load_pixel<Whole>(p + j * g.sw, g.channels, g.sc), _mm_set1_ps(w[j]))));
-    for (; j < size; j++) o = _mm_fmadd_ps(load_pixel<Whole>(p + j * g.sw, g.channels, g.sc), _mm_set1_ps(w[j]), o);
-    _mm_storeu_ps(dst + 4 * i, o);
+// The width pass as tables, built once per call. Outputs go in pairs, one per 128-bit half of an
+// AVX register (four lanes: the channels of one pixel), and every output runs the same K steps,
+// K the largest window: an output with a smaller window gets zero weights in front of its taps.
+// That changes nothing: the products of zero weights are +0 (the inputs are finite and not
+// negative), o = +0 * t0 then +0 + rounded(t * w) is exactly the first real product, and o + +0 = o
+// (o is never -0: every weight and input is >= 0). For the same reason each step can hold two
+// weights, wp for a plain step (o + rounded(t * wp)) and wf for a fused one (fma(t, wf, o)), one of
+// them zero: which kind a step is then differs between the two outputs of a pair without a branch
+// or a blend. Only the last F positions, where some output has a fused step, carry wf.
+struct WidthTable {
+  int64_t K = 0, F = 0, pairs = 0;
+  std::vector<int64_t> off;  // per pair: the float offsets of both outputs' first position in the float row
+  std::vector<float> w;      // per pair: wp[K][8], then wf[F][8] (lanes 0-3: the first output, 4-7: the second)
+  int64_t first = 0, count = 0;  // crop columns [first, first + count) are read
+};
+
+WidthTable width_table(const Axis& x, int64_t out_w, int64_t pairs) {
+  WidthTable t;
+  t.pairs = pairs;
+  for (int64_t i = 0; i < out_w; i++) {
+    t.K = std::max(t.K, x.size[i]);
+    t.F = std::max(t.F, x.size[i] - 1 - x.plain[i]);
+  }
+  t.first = x.start[0];
+  t.count = x.start[out_w - 1] + x.size[out_w - 1] - t.first;
+  const int64_t block = (t.K + t.F) * 8;
+  t.off.assign(static_cast<size_t>(pairs * 2), 0);
+  t.w.assign(static_cast<size_t>(pairs * block), 0.0f);
+  for (int64_t p = 0; p < pairs; p++)
+    for (int64_t h = 0; h < 2; h++) {
+      const int64_t i = 2 * p + h;
+      float* wp = &t.w[p * block] + 4 * h;
+      float* wf = wp + t.K * 8;
+      if (i >= out_w) {
+        // Padding: zero weights (a finite, discarded result) over the first columns.
+        t.off[2 * p + h] = 4 * t.K;
+        continue;
+      }
+      const int64_t n = x.size[i], pad = t.K - n;
+      // The float row starts K pixels before column `first` (zeros), so position 0 of any output is in it.
+      t.off[2 * p + h] = 4 * (t.K + x.start[i] - t.first - pad);
+      for (int64_t r = 0; r < n; r++) {
+        const int64_t j = pad + r;
+        const float v = x.w[i * x.taps + r];
+        float* dst = (r >= 1 && r > x.plain[i]) ? wf + (j - (t.K - t.F)) * 8 : wp + j * 8;
+        for (int k = 0; k < 4; k++) dst[k] = v;
+      }
+    }
+  return t;
+}
+
+// One crop row as floats, four lanes per pixel, into row[4 * K ...] (the K pixels in front stay zero).
+TK_AVX2 void row_to_float(const uint8_t* line, const Geometry& g, const WidthTable& t, float* row) {
+  float* dst = row + 4 * t.K;
+  const uint8_t* p = line + t.first * g.sw;
+  int64_t c = 0;
+  if (g.sc == 1 && g.sw == 3 && g.channels == 3) {
+    // Four pixels (12 bytes) per 16-byte load, spread to 4 x 4 bytes with the fourth byte zero.
+    const __m128i spread = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+    for (; c + 4 <= t.count && p + 3 * c + 16 <= g.src_end; c += 4) {
+      const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 3 * c)), spread);
+      _mm256_storeu_ps(dst + 4 * c, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b)));
+      _mm256_storeu_ps(dst + 4 * c + 8, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(b, 8))));
+    }
+  } else if (g.sc == 1 && g.sw == 4 && g.channels == 4) {
+    for (; c + 2 <= t.count && p + 4 * c + 8 <= g.src_end; c += 2)
+      _mm256_storeu_ps(dst + 4 * c, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p + 4 * c)))));
+  }
+  if (g.sc == 1)
+    for (; c < t.count && p + c * g.sw + 4 <= g.src_end; c++) _mm_storeu_ps(dst + 4 * c, load_pixel<true>(p + c * g.sw, g.channels, 1));
+  for (; c < t.count; c++) _mm_storeu_ps(dst + 4 * c, load_pixel<false>(p + c * g.sw, g.channels, g.sc));
+}
+
+// Two halves of a register from two pixels of the float row.
+TK_AVX2 inline __m256 load_pair(const float* a, const float* b) {
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(a)), _mm_loadu_ps(b), 1);
+}
+
+// One intermediate row from the float row: pixel i's four lanes at dst[4 * i]. KT and FT are K and
+// F when known at compile time (KT = 0: both read from t).
+template <int KT, int FT>
+TK_AVX2 void horizontal_row(const float* row, const WidthTable& t, float* dst) {
+  const int64_t K = KT > 0 ? KT : t.K, F = KT > 0 ? FT : t.F, block = (K + F) * 8;
+  const int64_t* off = t.off.data();
+  const float* w = t.w.data();
+  for (int64_t p = 0; p < t.pairs; p++, off += 2, w += block) {
+    const float* a = row + off[0];
+    const float* b = row + off[1];
+    __m256 o = rounded(_mm256_mul_ps(load_pair(a, b), _mm256_loadu_ps(w)));
+    for (int64_t j = 1; j < K - F; j++)
+      o = _mm256_add_ps(o, rounded(_mm256_mul_ps(load_pair(a + 4 * j, b + 4 * j), _mm256_loadu_ps(w + 8 * j))));
+    for (int64_t j = K - F; j < K; j++) {
+      const __m256 v = load_pair(a + 4 * j, b + 4 * j);
+      o = _mm256_add_ps(o, rounded(_mm256_mul_ps(v, _mm256_loadu_ps(w + 8 * j))));
+      o = _mm256_fmadd_ps(v, _mm256_loadu_ps(w + 8 * (K + j - (K - F))), o);
+    }
+    _mm256_storeu_ps(dst + 8 * p, o);
+  }
+}
+
+template <int KT, int FT>
+TK_AVX2 void horizontal_rows(const Geometry& g, const WidthTable& t, int64_t row0, int64_t rows, float* frow,
+                             float* tmp, int64_t stride) {
+  // The source is usually not in cache (a decoded image, read once): fetch a few rows ahead.
+  constexpr int64_t kAhead = 4;
+  const int64_t span = (t.count - 1) * g.sw + (g.sc == 1 ? g.channels : 1);  // bytes of one channel's (or pixel's) row
+  const int64_t planes = g.sc == 1 ? 1 : g.channels;
+  auto prefetch_row = [&](int64_t r) {
+    const uint8_t* line = g.src + (row0 + r) * g.sh + t.first * g.sw;
+    for (int64_t c = 0; c < planes; c++)
+      for (int64_t b = 0; b < span; b += 64) _mm_prefetch(reinterpret_cast<const char*>(line + c * g.sc + b), _MM_HINT_T0);
+  };
+  if (g.sw <= 4)
+    for (int64_t r = 0; r < std::min(kAhead, rows); r++) prefetch_row(r);
+  for (int64_t r = 0; r < rows; r++) {
+    if (g.sw <= 4 && r + kAhead < rows) prefetch_row(r + kAhead);
+    row_to_float(g.src + (row0 + r) * g.sh, g, t, frow);
+    horizontal_row<KT, FT>(frow, t, tmp + r * stride);
+  }
+}
+
+using HorizontalRows = void (*)(const Geometry&, const WidthTable&, int64_t, int64_t, float*, float*, int64_t);
+
+// The instance for K (1 to 8) and F (0 to 3) when there is one, else the generic one.
+template <int K>
+HorizontalRows horizontal_for_k(int64_t f) {
+  switch (f) {
+    case 0: return horizontal_rows<K, 0>;
+    case 1: return K > 1 ? horizontal_rows<K, (K > 1 ? 1 : 0)> : horizontal_rows<0, 0>;
+    case 2: return K > 2 ? horizontal_rows<K, (K > 2 ? 2 : 0)> : horizontal_rows<0, 0>;
+    case 3: return K > 3 ? horizontal_rows<K, (K > 3 ? 3 : 0)> : horizontal_rows<0, 0>;
+    default: return horizontal_rows<0, 0>;
+  }
+}
+
+HorizontalRows horizontal_for(const WidthTable& t) {
+  switch (t.K) {
+    case 1: return horizontal_for_k<1>(t.F);
+    case 2: return horizontal_for_k<2>(t.F);
+    case 3: return horizontal_for_k<3>(t.F);
+    case 4: return horizontal_for_k<4>(t.F);
+    case 5: return horizontal_for_k<5>(t.F);
+    case 6: return horizontal_for_k<6>(t.F);
+    case 7: return horizontal_for_k<7>(t.F);
+    case 8: return horizontal_for_k<8>(t.F);
+    default: return horizontal_rows<0, 0>;
   }
 }
 
@@ -244,9 +377,46 @@ float* scratch(size_t floats, std::unique_ptr<float[]>& once) {
   return kept.get();
 }
 
-// Vectorised kernel for up to four channels: each pixel's channels share an SSE register in the
-// horizontal pass (the intermediate is [row][column][4 lanes]); the vertical pass runs on eight
-// floats (two pixels) at a time.
+// One output row of the height pass: taps rows of the intermediate from base, `stride` floats apart,
+// eight pixels (four registers) at a time; the steps of one row are the same for all its pixels.
+TK_AVX2 void vertical_row(const float* base, int64_t stride, const float* w, int64_t size, int64_t plain,
+                          int64_t channels, int64_t ow, uint8_t* const* planes) {
+  for (int64_t i = 0; i < ow; i += 8) {
+    const float* col = base + 4 * i;
+    __m256 wj = _mm256_broadcast_ss(w);
+    __m256 v[4];
+    v[0] = rounded(_mm256_mul_ps(_mm256_loadu_ps(col), wj));
+    v[1] = rounded(_mm256_mul_ps(_mm256_loadu_ps(col + 8), wj));
+    v[2] = rounded(_mm256_mul_ps(_mm256_loadu_ps(col + 16), wj));
+    v[3] = rounded(_mm256_mul_ps(_mm256_loadu_ps(col + 24), wj));
+    int64_t j = 1;
+    for (; j <= plain; j++) {
+      const float* r = col + j * stride;
+      wj = _mm256_broadcast_ss(w + j);
+      v[0] = _mm256_add_ps(v[0], rounded(_mm256_mul_ps(_mm256_loadu_ps(r), wj)));
+      v[1] = _mm256_add_ps(v[1], rounded(_mm256_mul_ps(_mm256_loadu_ps(r + 8), wj)));
+      v[2] = _mm256_add_ps(v[2], rounded(_mm256_mul_ps(_mm256_loadu_ps(r + 16), wj)));
+      v[3] = _mm256_add_ps(v[3], rounded(_mm256_mul_ps(_mm256_loadu_ps(r + 24), wj)));
+    }
+    for (; j < size; j++) {
+      const float* r = col + j * stride;
+      wj = _mm256_broadcast_ss(w + j);
+      v[0] = _mm256_fmadd_ps(_mm256_loadu_ps(r), wj, v[0]);
+      v[1] = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wj, v[1]);
+      v[2] = _mm256_fmadd_ps(_mm256_loadu_ps(r + 16), wj, v[2]);
+      v[3] = _mm256_fmadd_ps(_mm256_loadu_ps(r + 24), wj, v[3]);
+    }
+    uint8_t* dst[4] = {planes[0] + i, planes[1] + i, planes[2] + i, planes[3] + i};
+    store_pixels(v, channels, dst, std::min<int64_t>(8, ow - i));
+  }
+}
+
+// Vectorised kernel for up to four channels: each pixel's channels share four lanes. The horizontal
+// pass converts each crop row to floats once, then computes two output pixels per AVX register with
+// the steps of WidthTable (no per-output branches); the intermediate is [row][column][4 lanes]. The
+// vertical pass runs on eight pixels (four registers) at a time. Every product that the model rounds
+// on its own, the first one included, goes through rounded(): GCC otherwise contracts o = t0 * w0
+// followed by o + p into one FMA even in this file.
 TK_AVX2 void resample_avx2(const Geometry& g, const Axis& x, const Axis& y, uint8_t* out) {
   int64_t row0, rows;
   row_range(y, &row0, &rows);
@@ -254,37 +424,16 @@ TK_AVX2 void resample_avx2(const Geometry& g, const Axis& x, const Axis& y, uint
   const int64_t stride = (ow + 7) / 8 * 8 * 4;  // floats per intermediate row, whole groups of 8 pixels
   std::unique_ptr<float[]> large;
   float* tmp = scratch(static_cast<size_t>(rows * stride), large);
-  // Padding pixels are rounded with the rest of their group and discarded; keep them finite.
-  if (stride != ow * 4)
-    for (int64_t r = 0; r < rows; r++) std::fill(tmp + r * stride + ow * 4, tmp + (r + 1) * stride, 0.0f);
+  // Padding pixels (zero weights) are rounded with the rest of their group and discarded.
 
-  const int64_t last_tap = x.start[ow - 1] + x.size[ow - 1] - 1;  // the rightmost column read
-  for (int64_t r = 0; r < rows; r++) {
-    const uint8_t* line = g.src + (row0 + r) * g.sh;
-    if (g.sc == 1 && line + last_tap * g.sw + 4 <= g.src_end)
-      horizontal_row<true>(line, g, x, tmp + r * stride);
-    else
-      horizontal_row<false>(line, g, x, tmp + r * stride);
-  }
+  const WidthTable t = width_table(x, ow, stride / 8);
+  std::vector<float> frow(static_cast<size_t>(4 * (t.K + t.count)), 0.0f);
+  horizontal_for(t)(g, t, row0, rows, frow.data(), tmp, stride);
 
   for (int64_t o = 0; o < g.out_h; o++) {
-    const float* base = tmp + (y.start[o] - row0) * stride;
-    const float* w = &y.w[o * y.taps];
-    const int64_t size = y.size[o], plain = y.plain[o];
-    for (int64_t i = 0; i < ow; i += 8) {
-      __m256 v[4];
-      for (int k = 0; k < 4; k++) {
-        const float* col = base + 4 * i + 8 * k;
-        __m256 a = _mm256_mul_ps(_mm256_loadu_ps(col), _mm256_set1_ps(w[0]));
-        int64_t j = 1;
-        for (; j <= plain; j++) a = _mm256_add_ps(a, rounded(_mm256_mul_ps(_mm256_loadu_ps(col + j * stride), _mm256_set1_ps(w[j]))));
-        for (; j < size; j++) a = _mm256_fmadd_ps(_mm256_loadu_ps(col + j * stride), _mm256_set1_ps(w[j]), a);
-        v[k] = a;
-      }
-      uint8_t* planes[4];
-      for (int64_t c = 0; c < g.channels; c++) planes[c] = out + (c * g.out_h + o) * ow + i;
-      store_pixels(v, g.channels, planes, std::min<int64_t>(8, ow - i));
-    }
+    uint8_t* planes[4];
+    for (int64_t c = 0; c < g.channels; c++) planes[c] = out + (c * g.out_h + o) * ow;
+    vertical_row(tmp + (y.start[o] - row0) * stride, stride, &y.w[o * y.taps], y.size[o], y.plain[o], g.channels, ow, planes);
   }
 }
 

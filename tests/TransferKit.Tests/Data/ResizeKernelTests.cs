@@ -71,11 +71,17 @@ public class ResizeKernelTests
     [InlineData(375, 500, 0, 0, 375, 500, 37, 41)]       // strong downscale (many taps)
     [InlineData(64, 64, 0, 0, 64, 64, 64, 200)]          // one side unchanged, the other upscaled
     [InlineData(2000, 3, 0, 0, 2000, 3, 7, 3)]           // a 2000-row window per output
+    [InlineData(375, 500, 3, 7, 350, 333, 223, 221)]     // output widths not a multiple of 8
+    [InlineData(375, 500, 0, 0, 375, 500, 7, 3)]         // tiny outputs, wide windows
+    [InlineData(375, 500, 0, 0, 375, 500, 107, 143)]     // windows of up to 8 taps (the largest specialised width pass)
+    [InlineData(375, 500, 0, 0, 375, 500, 41, 53)]       // windows of 9 to 20 taps (the generic width pass)
+    [InlineData(100, 100, 10, 10, 50, 1, 30, 17)]        // a one-column crop: one tap per output
+    [InlineData(375, 500, 360, 490, 15, 10, 9, 5)]       // last rows and columns of the buffer, small output
     public void Kernel_equals_aten_on_edge_cases(int h, int w, int top, int left, int cropH, int cropW, int outH, int outW)
     {
         var random = new Random(h * 31 + w);
         foreach (bool hwc in new[] { true, false })
-            foreach (int channels in new[] { 1, 3 })
+            foreach (int channels in new[] { 1, 2, 3, 4 })
             {
                 using var scope = Torch.NewDisposeScope();
                 AssertAllEqual(RandomImage(random, channels, h, w, hwc), top, left, cropH, cropW, outH, outW,
