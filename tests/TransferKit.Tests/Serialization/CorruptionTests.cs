@@ -162,6 +162,44 @@ public class CorruptionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void DamagedFilesLoadedIntoAModuleAreRejectedOrIntact()
+    {
+        // LoadStateDictInto reads records straight into the parameters: damage must still be
+        // refused (or the values be exactly the file's), whatever part of the file it hits.
+        using var source = new TransferKit.NN.Sequential(new TransferKit.NN.Linear(3, 4), new TransferKit.NN.BatchNorm1d(4), new TransferKit.NN.Linear(4, 2));
+        var expected = source.StateDict();
+        var stream = new MemoryStream();
+        TorchSerializer.SaveStateDict(stream, expected);
+        byte[] original = stream.ToArray();
+        var expectedBytes = expected.ToDictionary(kv => kv.Key, kv => TensorExpectations.RawBytes(kv.Value));
+        foreach (var t in expected.Values) t.Dispose();
+        string dir = Directory.CreateTempSubdirectory("tk-corrupt-into-").FullName;
+        try
+        {
+            using var target = new TransferKit.NN.Sequential(new TransferKit.NN.Linear(3, 4), new TransferKit.NN.BatchNorm1d(4), new TransferKit.NN.Linear(4, 2));
+            Run(150, 7, rng => Mutate(original, rng, hotPrefix: 1024), (input, name) =>
+            {
+                string path = Path.Combine(dir, name);
+                using (var file = File.Create(path)) input.CopyTo(file);
+                TorchSerializer.LoadStateDictInto(target, path);
+                var loaded = target.StateDict();
+                try
+                {
+                    foreach (var (key, t) in loaded) Assert.Equal(expectedBytes[key], TensorExpectations.RawBytes(t));
+                }
+                finally
+                {
+                    foreach (var t in loaded.Values) t.Dispose();
+                }
+            });
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void DamagedFilesWrittenByTransferKitAreRejectedOrIntact()
     {
         // Runs without Python too.
