@@ -50,9 +50,12 @@ internal sealed class ChecksumVerifier
         WaitIdle();
         foreach (var record in _records)
             if (record.Crc.Value != record.Expected)
-                throw new InvalidDataException(
-                    $"the record '{record.Name}' is corrupt (CRC-32 {record.Crc.Value:x8}, expected {record.Expected:x8})");
+                throw Corrupt(record.Name, record.Crc.Value, record.Expected);
     }
+
+    /// <summary>The error for a record whose CRC-32 is not the one its zip directory stores.</summary>
+    public static InvalidDataException Corrupt(string recordName, uint actual, uint expected) =>
+        new($"the record '{recordName}' is corrupt (CRC-32 {actual:x8}, expected {expected:x8})");
 }
 
 /// <summary>The running CRC-32 of one record; see <see cref="ChecksumVerifier"/>.</summary>

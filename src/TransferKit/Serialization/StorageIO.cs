@@ -23,18 +23,7 @@ internal static class StorageIO
     public static Tensor ReadStorage(Stream input, ScalarType dtype, long numel, RecordChecksum? checksum = null, bool bigEndian = false)
     {
         long nbytes = ByteSize(dtype, numel);
-        var storage = Allocate(dtype, numel, nbytes);
-        try
-        {
-            Fill(storage, input, nbytes, checksum, bigEndian ? dtype.ElementSize() : 1);
-            return storage;
-        }
-        catch
-        {
-            checksum?.WaitIdle();
-            storage.Dispose();
-            throw;
-        }
+        return FillOrFree(Allocate(dtype, numel, nbytes), input, nbytes, checksum, bigEndian ? dtype.ElementSize() : 1);
     }
 
     /// <summary>
@@ -48,17 +37,8 @@ internal static class StorageIO
         if (!destination.IsContiguous)
             throw new ArgumentException("the destination of a direct read must be contiguous", nameof(destination));
         var flat = FromStorage(destination, Info(destination).Offset, [destination.Numel], [1]);
-        try
-        {
-            Fill(flat, input, ByteSize(destination.Dtype, destination.Numel), checksum, bigEndian ? destination.Dtype.ElementSize() : 1);
-            return flat;
-        }
-        catch
-        {
-            checksum?.WaitIdle();
-            flat.Dispose();
-            throw;
-        }
+        return FillOrFree(flat, input, ByteSize(destination.Dtype, destination.Numel), checksum,
+            bigEndian ? destination.Dtype.ElementSize() : 1);
     }
 
     /// <summary>Records of this size or more get memory of their own on transparent huge pages (see <see cref="Allocate"/>).</summary>
@@ -153,6 +133,22 @@ internal static class StorageIO
                 var u64 = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(data);
                 BinaryPrimitives.ReverseEndianness(u64, u64);
                 break;
+        }
+    }
+
+    /// <summary><see cref="Fill"/>, returning <paramref name="target"/>; on a failure it is freed once no checksum reads it any more.</summary>
+    private static Tensor FillOrFree(Tensor target, Stream input, long nbytes, RecordChecksum? checksum, int swapSize)
+    {
+        try
+        {
+            Fill(target, input, nbytes, checksum, swapSize);
+            return target;
+        }
+        catch
+        {
+            checksum?.WaitIdle();
+            target.Dispose();
+            throw;
         }
     }
 

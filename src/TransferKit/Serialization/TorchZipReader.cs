@@ -132,7 +132,7 @@ internal static class TorchZipReader
         }
         uint crc = Crc32.Compute(bytes);
         if (crc != entry.Crc32)
-            throw new InvalidDataException($"the record '{entry.FullName}' is corrupt (CRC-32 {crc:x8}, expected {entry.Crc32:x8})");
+            throw ChecksumVerifier.Corrupt(entry.FullName, crc, entry.Crc32);
         return bytes;
     }
 
