@@ -43,7 +43,7 @@ public static class ImageDecoder
     public static unsafe Tensor Decode(ReadOnlySpan<byte> data, string? nameForErrors = null, ImageDecodeOptions? options = null)
     {
         options ??= ImageDecodeOptions.Default;
-        int flags = (options.AllowTruncated ? 1 : 0) | (options.WarningsAreErrors ? 2 : 0);
+        int flags = Flags(options);
         IntPtr native;
         int kind;
         fixed (byte* p = data)
@@ -84,7 +84,7 @@ public static class ImageDecoder
         ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         options ??= ImageDecodeOptions.Default;
-        int flags = (options.AllowTruncated ? 1 : 0) | (options.WarningsAreErrors ? 2 : 0);
+        int flags = Flags(options);
         IntPtr native;
         int kind;
         fixed (byte* p = data)
@@ -136,6 +136,10 @@ public static class ImageDecoder
         fixed (byte* p = data)
             return (ImageFormat)NativeMethods.tk_image_detect_format(p, data.Length);
     }
+
+    // The shim's decode flags: 1 = accept truncated JPEGs, 2 = decoder warnings are errors.
+    private static int Flags(ImageDecodeOptions options) =>
+        (options.AllowTruncated ? 1 : 0) | (options.WarningsAreErrors ? 2 : 0);
 
     private static int ModeCode(ImageReadMode mode) => mode switch
     {

@@ -207,14 +207,15 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
         var labels = new long[indices.Length];
         for (int k = 0; k < indices.Length; k++)
         {
+            var random = new Random(SeedMixer.Mix(Options.Seed, epoch, indices[k]));
             if (_regionPlan is not null)
             {
-                (images[k], labels[k]) = _regionPlan.Load(indices[k], new Random(SeedMixer.Mix(Options.Seed, epoch, indices[k])));
+                (images[k], labels[k]) = _regionPlan.Load(indices[k], random);
                 continue;
             }
             var sample = _dataset.Get(indices[k]);
             labels[k] = sample.Label;
-            images[k] = _transform is null ? sample.Image : _transform(sample.Image, new Random(SeedMixer.Mix(Options.Seed, epoch, indices[k])));
+            images[k] = _transform is null ? sample.Image : _transform(sample.Image, random);
             if (!ReferenceEquals(images[k], sample.Image)) sample.Image.Dispose();
         }
         Tensor stacked;

@@ -26,11 +26,11 @@ internal sealed class RegionDecodePlan
 {
     private readonly IEncodedImageDataset _dataset;
     private readonly IImageTransform _whole;
-    private readonly IImageTransform[] _before;
+    private readonly Compose _before;
     private readonly IRegionCropTransform _crop;
     private readonly Compose _after;
 
-    private RegionDecodePlan(IEncodedImageDataset dataset, IImageTransform whole, IImageTransform[] before, IRegionCropTransform crop,
+    private RegionDecodePlan(IEncodedImageDataset dataset, IImageTransform whole, Compose before, IRegionCropTransform crop,
         Compose after)
     {
         _dataset = dataset;
@@ -49,7 +49,7 @@ internal sealed class RegionDecodePlan
         int k = 1;
         while (k < steps.Length && IsPixelwise(steps[k])) k++;
         if (k == steps.Length || steps[k] is not IRegionCropTransform crop) return null;
-        return new RegionDecodePlan(encoded, transform, steps[..k], crop, new Compose(steps[(k + 1)..]));
+        return new RegionDecodePlan(encoded, transform, new Compose(steps[..k]), crop, new Compose(steps[(k + 1)..]));
     }
 
     // Nested Composes run their steps in order with the same Random, so they flatten.
@@ -82,19 +82,10 @@ internal sealed class RegionDecodePlan
             return (_whole.Apply(image, random), encoded.Label);
         }
         var (top, left, height, width) = _crop.SampleRegion(header.Height, header.Width, random);
-        using var scope = Torch.Torch.NewDisposeScope();
-        Tensor current = ImageDecoder.DecodeRegion(encoded.Data, top, left, height, width, encoded.Name, encoded.DecodeOptions);
-        foreach (var step in _before) current = Step(current, step.Apply(current, random));
-        current = Step(current, _crop.ApplyToRegion(current, header.Height, header.Width, random));
-        current = Step(current, _after.Apply(current, random)); // one Compose, so adjacent steps fuse as they would (ToTensor + Normalize)
-        return (scope.Include(current).MoveToOuterDisposeScope(), encoded.Label);
-
-        // As Compose: the previous image is freed, and a step that hands back its input yields a separate owner.
-        static Tensor Step(Tensor previous, Tensor next)
-        {
-            if (ReferenceEquals(next, previous)) next = previous.Alias();
-            previous.Dispose();
-            return next;
-        }
+        // Every Apply returns a new owner and leaves its input alone, so each intermediate is freed here.
+        using var region = ImageDecoder.DecodeRegion(encoded.Data, top, left, height, width, encoded.Name, encoded.DecodeOptions);
+        using var prepared = _before.Apply(region, random);
+        using var cropped = _crop.ApplyToRegion(prepared, header.Height, header.Width, random);
+        return (_after.Apply(cropped, random), encoded.Label); // one Compose, so adjacent steps fuse as they would (ToTensor + Normalize)
     }
 }

@@ -50,7 +50,7 @@ public sealed class CenterCrop : IRegionCropTransform
         ArgumentOutOfRangeException.ThrowIfLessThan(imageHeight, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(imageWidth, 1);
         if (Height > imageHeight || Width > imageWidth) return (0, 0, imageHeight, imageWidth);
-        return (Offset(imageHeight, Height), Offset(imageWidth, Width), Height, Width);
+        return (ImageFunctional.CenterOffset(imageHeight, Height), ImageFunctional.CenterOffset(imageWidth, Width), Height, Width);
     }
 
     /// <summary>The crop, given the rectangle chosen by <see cref="SampleRegion"/>.</summary>
@@ -62,9 +62,6 @@ public sealed class CenterCrop : IRegionCropTransform
             ? region.Alias()
             : ImageFunctional.CenterCrop(region, Height, Width, PadIfSmaller);
     }
-
-    // Python's round((size - crop) / 2), halves to even, as ImageFunctional.CenterCrop.
-    private static int Offset(int size, int crop) => (int)Math.Round((size - crop) / 2.0, MidpointRounding.ToEven);
 
     /// <inheritdoc />
     public override string ToString() => $"CenterCrop(({Height}, {Width}){(PadIfSmaller ? "" : ", pad_if_smaller=False")})";

@@ -131,7 +131,7 @@ public static partial class ImageFunctional
     }
 
     // Padding puts floor(extra/2) before the image; otherwise the offset is Python's round(extra/2).
-    private static int CenterOffset(int size, int crop) =>
+    internal static int CenterOffset(int size, int crop) =>
         crop > size ? -((crop - size) / 2) : (int)Math.Round((size - crop) / 2.0, MidpointRounding.ToEven);
 
     /// <summary>
