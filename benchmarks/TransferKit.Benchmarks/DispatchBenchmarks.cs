@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
-// Not under the TransferKit namespace, where `Torch` would name the namespace TransferKit.Torch.
+// Not under the TransferKit namespace, where `Torch` would name the namespace TransferKit.Engine.
 namespace Benchmarks;
 
 /// <summary>

@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

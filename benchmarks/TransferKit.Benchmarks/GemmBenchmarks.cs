@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

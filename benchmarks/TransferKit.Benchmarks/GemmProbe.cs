@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

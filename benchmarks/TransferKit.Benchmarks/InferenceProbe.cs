@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using TransferKit.Models;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TransferKit.Data;
 using TransferKit.Data.Transforms;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

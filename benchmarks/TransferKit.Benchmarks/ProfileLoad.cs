@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
 using TransferKit.Serialization;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

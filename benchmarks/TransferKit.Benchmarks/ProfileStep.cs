@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TransferKit.Models;
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 
 namespace Benchmarks;

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

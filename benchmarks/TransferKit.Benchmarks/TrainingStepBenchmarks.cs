@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Transfer;
 
 namespace Benchmarks;

@@ -3,7 +3,7 @@ using TransferKit.Data.Transforms;
 using TransferKit.Models;
 using TransferKit.NN;
 using TransferKit.Serialization;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 using TransferKit.Transfer;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using TransferKit.Data;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 using TransferKit.Transfer;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace Benchmarks;
 

@@ -8,7 +8,7 @@
 using TransferKit.Data;
 using TransferKit.Inference;
 using TransferKit.Models;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 using TransferKit.Transfer;
 

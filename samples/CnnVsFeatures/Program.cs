@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project samples/CnnVsFeatures -- [hymenoptera_data] [weights.pth]
 using TransferKit.Data;
 using TransferKit.Models;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 using TransferKit.Transfer;
 

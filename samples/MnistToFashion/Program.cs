@@ -3,7 +3,7 @@
 //   dotnet run -c Release --project samples/MnistToFashion -- <data folder with mnist/ and fashion-mnist/>
 using TransferKit.Data;
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 
 string dataRoot = args.Length > 0 ? args[0] : Path.GetDirectoryName(SharedPaths.Find("data", "mnist"))!;

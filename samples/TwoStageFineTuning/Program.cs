@@ -8,7 +8,7 @@ using TransferKit.Data;
 using TransferKit.Data.Transforms;
 using TransferKit.Models;
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 using TransferKit.Transfer;
 

@@ -1,6 +1,6 @@
 // Trains a 2-4-1 network on XOR with TransferKit's tensors and autograd, and prints the falling
 // loss and the final predictions. Everything runs in libtorch; C# only orchestrates.
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 Torch.ManualSeed(7);
 

@@ -1,3 +1,4 @@
+using TransferKit.Engine;
 namespace TransferKit.Tests;
 
 /// <summary>Tests that read process-wide counters (live tensors, RSS) run alone, not beside others.</summary>
@@ -11,7 +12,7 @@ public sealed class SerialCollection
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        return TransferKit.Torch.Torch.LiveTensorCount;
+        return Torch.LiveTensorCount;
     }
 }
 
@@ -85,7 +86,7 @@ internal static class TensorDiff
     {
         Assert.Equal(expected.Shape, actual.Shape);
         if (expected.Numel == 0) return 0;
-        using var scope = TransferKit.Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         using var diff = expected.Dtype == actual.Dtype && expected.Dtype.IsFloatingPoint()
             ? actual.Sub(expected)
             : actual.To(ScalarType.Float64).Sub(expected.To(ScalarType.Float64));
@@ -97,7 +98,7 @@ internal static class TensorDiff
     {
         double diff = MaxAbs(expected, actual);
         if (diff == 0) return 0;
-        using var scope = TransferKit.Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         return diff / expected.Abs().Max().To(ScalarType.Float64).Item<double>();
     }
 

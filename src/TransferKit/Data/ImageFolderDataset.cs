@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data;
 

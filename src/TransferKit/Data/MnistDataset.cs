@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data;
 
@@ -125,7 +125,7 @@ public sealed class MnistDataset : IImageDataset
     {
         DatasetGuard.CheckIndex(index, Count);
         int pixels = Height * Width;
-        var image = Torch.Torch.FromArray(_images.Span.Slice(index * pixels, pixels), Height, Width, 1);
+        var image = Torch.FromArray(_images.Span.Slice(index * pixels, pixels), Height, Width, 1);
         return new ImageSample(image, _labels.Span[index]);
     }
 
@@ -137,12 +137,12 @@ public sealed class MnistDataset : IImageDataset
     }
 
     /// <summary>Every image in one new uint8 tensor of shape [Count, Height, Width, 1].</summary>
-    public Tensor GetAllImages() => Torch.Torch.FromArray(_images.Span, Count, Height, Width, 1);
+    public Tensor GetAllImages() => Torch.FromArray(_images.Span, Count, Height, Width, 1);
 
     /// <summary>Every label in one new int64 tensor of shape [Count].</summary>
     public Tensor GetAllLabels()
     {
-        using var bytes = Torch.Torch.FromArray(_labels.Span, Count);
+        using var bytes = Torch.FromArray(_labels.Span, Count);
         return bytes.To(ScalarType.Int64);
     }
 

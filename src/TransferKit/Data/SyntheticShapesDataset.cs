@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data;
 
@@ -83,7 +83,7 @@ public sealed class SyntheticShapesDataset : IImageDataset
     {
         DatasetGuard.CheckIndex(index, Count);
         int label = index % _shapes.Length;
-        return new ImageSample(Torch.Torch.FromArray(Draw(_shapes[label], new Random(SeedMixer.Mix((ulong)Seed, index))), ImageSize, ImageSize, 3), label);
+        return new ImageSample(Torch.FromArray(Draw(_shapes[label], new Random(SeedMixer.Mix((ulong)Seed, index))), ImageSize, ImageSize, 3), label);
     }
 
     /// <summary>Draws one image (HWC bytes) of a shape with the randomness of <paramref name="random"/>.</summary>

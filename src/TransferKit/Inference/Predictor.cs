@@ -1,7 +1,7 @@
 using TransferKit.Data;
 using TransferKit.Data.Transforms;
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Transfer;
 
 namespace TransferKit.Inference;
@@ -46,7 +46,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Predicts an image file.</summary>
     public Prediction Predict(string imagePath)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         return PredictDecoded(ImageDecoder.Decode(imagePath, ImageReadMode.Rgb))[0];
     }
 
@@ -56,7 +56,7 @@ public sealed class Predictor : IDisposable
         ArgumentNullException.ThrowIfNull(image);
         using var buffer = new MemoryStream();
         image.CopyTo(buffer);
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         return PredictDecoded(ImageDecoder.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), nameForErrors ?? "stream",
             ImageDecodeOptions.Default with { Mode = ImageReadMode.Rgb }))[0];
     }
@@ -68,7 +68,7 @@ public sealed class Predictor : IDisposable
     public IReadOnlyList<Prediction> Predict(Tensor image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         return image.Dtype == ScalarType.Byte ? PredictDecoded(image) : Run(image.NDim == 3 ? image.Unsqueeze(0) : image);
     }
 
@@ -80,9 +80,9 @@ public sealed class Predictor : IDisposable
         var results = new List<Prediction>();
         foreach (var chunk in imagePaths.Chunk(batchSize))
         {
-            using var scope = Torch.Torch.NewDisposeScope();
+            using var scope = Torch.NewDisposeScope();
             var inputs = chunk.Select(p => _transform.Apply(ImageDecoder.Decode(p, ImageReadMode.Rgb), _unused)).ToArray();
-            results.AddRange(Run(Torch.Torch.Stack(inputs)));
+            results.AddRange(Run(Torch.Stack(inputs)));
         }
         return results;
     }
@@ -95,7 +95,7 @@ public sealed class Predictor : IDisposable
 
     private IReadOnlyList<Prediction> Run(Tensor batch)
     {
-        using var noGrad = Torch.Torch.NoGrad();
+        using var noGrad = Torch.NoGrad();
         var probabilities = _model.Forward(batch).Softmax(1).To(ScalarType.Float64);
         int classes = (int)probabilities.Size(1);
         double[] all = probabilities.ToArray<double>();

@@ -1,5 +1,6 @@
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
+using TransferKit.Data;
 
 namespace TransferKit.Models;
 
@@ -71,7 +72,7 @@ public sealed class SqueezeExcitation : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var scale = GetSubmodule("avgpool").Forward(input);
         scale = GetSubmodule("fc1").Forward(scale);
         scale = GetSubmodule("activation").Forward(scale);
@@ -96,7 +97,7 @@ public enum StochasticDepthMode
 /// it zeroes the residual branch with probability <see cref="P"/> (per sample in
 /// <see cref="StochasticDepthMode.Row"/> mode) and scales kept branches by 1 / (1 - p); in
 /// evaluation mode it is the identity. The mask is drawn with libtorch's <c>bernoulli_</c> from the
-/// default generator, so <see cref="Torch.Torch.ManualSeed"/> reproduces PyTorch's draws.
+/// default generator, so <see cref="Torch.ManualSeed"/> reproduces PyTorch's draws.
 /// </summary>
 public sealed class StochasticDepth : Module
 {
@@ -132,7 +133,7 @@ public sealed class StochasticDepth : Module
         var size = new long[input.NDim];
         Array.Fill(size, 1L);
         if (mode == StochasticDepthMode.Row && size.Length > 0) size[0] = input.Size(0);
-        using var noise = Torch.Torch.Empty(size, input.Dtype, input.Device);
+        using var noise = Torch.Empty(size, input.Dtype, input.Device);
         Tensor.Check(NativeMethods.tk_bernoulli_(noise.Handle, survivalRate));
         if (survivalRate > 0) noise.Div_(survivalRate);
         return input.Mul(noise);

@@ -1,5 +1,5 @@
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Models;
 
@@ -87,7 +87,7 @@ public abstract class ClassifierModel : Module, IClassifierModel
     /// <summary>The logits: <see cref="Head"/> applied to <see cref="ForwardFeatures"/>. Intermediates are freed before returning.</summary>
     public override Tensor Forward(Tensor input)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var features = ForwardFeatures(input);
         return scope.MoveToOuter(Head.Forward(features));
     }
@@ -124,7 +124,7 @@ public abstract class ClassifierModel : Module, IClassifierModel
     /// </summary>
     private protected Tensor ForwardFeaturesPoolClassifier(Tensor input)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var x = GetSubmodule("features").Forward(input);
         x = NamedChildren().Any(c => c.Name == "avgpool") ? GetSubmodule("avgpool").Forward(x) : Functional.AdaptiveAvgPool2d(x, (1, 1));
         x = x.Flatten(1);

@@ -1,5 +1,5 @@
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Models;
 

@@ -1,5 +1,5 @@
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Models;
 
@@ -86,7 +86,7 @@ public sealed class ResNet : ClassifierModel
     /// <summary>The pooled output of <c>layer4</c>, [N, 512 × expansion].</summary>
     public override Tensor ForwardFeatures(Tensor input)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var x = GetSubmodule("conv1").Forward(input);
         x = GetSubmodule("bn1").Forward(x);
         x = GetSubmodule("relu").Forward(x);
@@ -118,7 +118,7 @@ internal abstract class ResidualBlock : Module
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var output = Branch(input);
         var identity = NamedChildren().Any(c => c.Name == "downsample") ? GetSubmodule("downsample").Forward(input) : input;
         output.Add_(identity);

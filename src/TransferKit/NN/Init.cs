@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.NN;
 
@@ -25,7 +25,7 @@ public static class Init
     /// <summary>Fills with a constant.</summary>
     public static Tensor Constant_(Tensor tensor, double value)
     {
-        using (Torch.Torch.NoGrad()) tensor.Fill_(value);
+        using (Torch.NoGrad()) tensor.Fill_(value);
         return tensor;
     }
 

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.NN;
 
@@ -7,12 +7,13 @@ public abstract partial class Module
     /// <summary>
     /// Parameters and buffers under PyTorch's dotted keys, in PyTorch's order (each module's
     /// parameters, then its buffers, then its children). The tensors are new handles to the live
-    /// data (detached from autograd and from dispose scopes): dispose them when done, or pass the
-    /// dictionary to a serializer.
+    /// data (detached from autograd and from dispose scopes), owned by the returned
+    /// <see cref="NN.StateDict"/>: dispose it when done (<c>using var sd = model.StateDict();</c>),
+    /// or pass it to a serializer.
     /// </summary>
-    public Dictionary<string, Tensor> StateDict()
+    public StateDict StateDict()
     {
-        var result = new Dictionary<string, Tensor>();
+        var result = new StateDict();
         foreach (var (prefix, module) in NamedModules())
         {
             foreach (var slot in module._parameters.Concat(module._buffers))
@@ -45,7 +46,7 @@ public abstract partial class Module
         var (report, matched) = MatchStateDict(stateDict.Select(kv => (kv.Key, kv.Value.Shape)));
         if (strict && !report.IsExactMatch) throw new StateDictMismatchException(TypeName, report);
 
-        using (Torch.Torch.NoGrad())
+        using (Torch.NoGrad())
             foreach (var (key, target) in matched)
                 if (alreadyInPlace is null || !alreadyInPlace.Contains(key))
                     target.Copy_(stateDict[key]);

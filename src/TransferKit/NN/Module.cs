@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.NN;
 
@@ -21,6 +21,17 @@ public abstract partial class Module : IDisposable
 
     /// <summary>Computes the module's output.</summary>
     public abstract Tensor Forward(Tensor input);
+
+    /// <summary>
+    /// Computes the output from a batch's named inputs. By default the module reads
+    /// <see cref="ModelInputs.PixelValues"/>, or the only input; models with several inputs (token
+    /// ids and an attention mask, waveforms and lengths) override this to declare what they read.
+    /// </summary>
+    public virtual Tensor Forward(ModelInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        return Forward(inputs.TryGetValue(ModelInputs.PixelValues, out var pixels) ? pixels : inputs.Single);
+    }
 
     /// <summary>A short name for messages and summaries; the class name by default.</summary>
     public virtual string TypeName => GetType().Name;
@@ -242,7 +253,7 @@ public abstract partial class Module : IDisposable
             if (old is null || (floatingOnly && !old.Dtype.IsFloatingPoint())) continue;
             bool requiresGrad = isParameter && old.RequiresGrad;
             Tensor converted;
-            using (Torch.Torch.NoGrad()) converted = convert(old).DetachFromDisposeScope();
+            using (Torch.NoGrad()) converted = convert(old).DetachFromDisposeScope();
             if (ReferenceEquals(converted, old)) continue;
             if (requiresGrad) converted.RequiresGrad = true;
             slots[k] = new(slots[k].Key, converted);

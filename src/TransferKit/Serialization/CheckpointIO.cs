@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Serialization;
 

@@ -1,5 +1,5 @@
 using System.Numerics;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Serialization;
 

@@ -1,4 +1,5 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
+using TransferKit.NN;
 
 namespace TransferKit.Serialization;
 

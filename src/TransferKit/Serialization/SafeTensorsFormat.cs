@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
-using TransferKit.Torch;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
+using TransferKit.NN;
 
 namespace TransferKit.Serialization;
 
@@ -172,7 +172,7 @@ internal static class SafeTensorsFormat
                 if (!names.Add(name)) throw new ArgumentException($"The name '{name}' appears twice.", nameof(tensors));
                 Code(tensor.Dtype);
                 var data = tensor;
-                using (TorchApi.NoGrad())
+                using (Torch.NoGrad())
                 {
                     if (data.Device.Type != DeviceType.Cpu) temporaries.Add(data = data.To(Device.Cpu));
                     if (!data.IsContiguous) temporaries.Add(data = data.Contiguous());

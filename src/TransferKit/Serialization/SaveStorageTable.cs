@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Serialization;
 
@@ -28,14 +28,14 @@ internal sealed class SaveStorageTable : IDisposable
         var cpu = tensor;
         if (tensor.Device.Type != DeviceType.Cpu)
         {
-            using (TransferKit.Torch.Torch.NoGrad()) cpu = Keep(tensor.To(Device.Cpu));
+            using (Torch.NoGrad()) cpu = Keep(tensor.To(Device.Cpu));
         }
         var dtype = cpu.Dtype;
         var (offset, storageBytes, id) = StorageIO.Info(cpu);
         if (_byStorage.TryGetValue(id, out var record) && record.Dtype != dtype)
         {
             // The same memory seen as another element type: give this tensor its own copy.
-            using (TransferKit.Torch.Torch.NoGrad()) cpu = Keep(cpu.Clone());
+            using (Torch.NoGrad()) cpu = Keep(cpu.Clone());
             (offset, storageBytes, id) = StorageIO.Info(cpu);
             record = null;
         }

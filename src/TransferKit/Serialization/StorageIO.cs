@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using TransferKit.Torch;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Serialization;
 
@@ -55,7 +54,7 @@ internal static class StorageIO
     private static Tensor Allocate(ScalarType dtype, long numel, long nbytes) =>
         nbytes >= HugePageThreshold && OperatingSystem.IsLinux()
             ? Tensor.FromNative(NativeMethods.tk_empty_huge(numel, (int)dtype))
-            : TorchApi.Empty([numel], dtype);
+            : Torch.Empty([numel], dtype);
 
     /// <summary>Writes <paramref name="nbytes"/> of the storage of <paramref name="tensor"/>, from a byte offset, to a stream.</summary>
     public static unsafe void WriteStorage(Tensor tensor, long byteOffset, long nbytes, Stream output)

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Serialization;
 

@@ -1,7 +1,9 @@
 using System.Collections;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using TransferKit.Torch;
+using TransferKit.Engine;
+using TransferKit.Data;
+using TransferKit.NN;
 
 namespace TransferKit.Serialization;
 

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Serialization;
 

@@ -1,5 +1,5 @@
 using TransferKit.Data;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Training;
 
@@ -35,13 +35,13 @@ public static class FeatureCache
         try
         {
             int done = 0;
-            using var noGrad = Torch.Torch.NoGrad();
+            using var noGrad = Torch.NoGrad();
             foreach (var batch in inOrder.Batches(cancellationToken))
             {
                 using (batch)
-                using (var scope = Torch.Torch.NewDisposeScope())
+                using (var scope = Torch.NewDisposeScope())
                 {
-                    var f = features(batch.Inputs);
+                    var f = features(batch.PixelValues);
                     if (f.NDim < 2 || f.Size(0) != batch.Size)
                         throw new InvalidOperationException($"The feature function returned [{string.Join(", ", f.Shape)}] for a batch of {batch.Size}; expected [N, ...] with N = {batch.Size}.");
                     parts.Add(scope.MoveToOuter(f.Contiguous()).DetachFromDisposeScope());
@@ -50,7 +50,7 @@ public static class FeatureCache
                 progress?.Report(++done / (double)inOrder.Count);
             }
             if (parts.Count == 0) throw new InvalidOperationException("The dataset is empty: there are no features to cache.");
-            return new TensorImageDataset(Torch.Torch.Cat(parts).DetachFromDisposeScope(), labels, loader.Dataset.Classes);
+            return new TensorImageDataset(Torch.Cat(parts).DetachFromDisposeScope(), labels, loader.Dataset.Classes);
         }
         finally
         {

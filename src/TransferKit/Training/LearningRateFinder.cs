@@ -1,5 +1,6 @@
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
+using TransferKit.Data;
 
 namespace TransferKit.Training;
 
@@ -58,7 +59,7 @@ public static class LearningRateFinder
                         double lr = startLr * Math.Pow(factor, step);
                         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
                         double loss;
-                        using (var scope = Torch.Torch.NewDisposeScope())
+                        using (var scope = Torch.NewDisposeScope())
                         {
                             var value = Functional.CrossEntropy(model.Forward(batch.Inputs), batch.Targets);
                             value.Backward();

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Training;
 
@@ -21,7 +21,7 @@ internal sealed class PhaseAccumulator
     /// <summary>Adds a batch's detached logits [N, C], targets [N] and mean loss.</summary>
     public void Add(Tensor logits, Tensor targets, double meanLoss)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         long n = targets.Size(0);
         int classes = (int)logits.Size(1);
         _confusion ??= new ConfusionMatrix(classes);

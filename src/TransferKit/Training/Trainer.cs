@@ -2,7 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
+using TransferKit.Data;
 
 namespace TransferKit.Training;
 
@@ -83,7 +84,7 @@ public sealed class Trainer
         {
             optimizer.ImportState(resume.Optimizer);
             scheduler?.SetStep(resume.SchedulerStep);
-            Torch.Torch.SetRngState(resume.RngState);
+            Torch.SetRngState(resume.RngState);
             if (resume.Best is not null) bestWeights = resume.Best.ToDictionary(p => p.Key, p => p.Value.Clone().DetachFromDisposeScope());
             best = history.Epochs.FirstOrDefault(e => e.Epoch == resume.BestEpoch);
             epochsWithoutImprovement = resume.EpochsWithoutImprovement;
@@ -181,7 +182,7 @@ public sealed class Trainer
         var trainable = model.TrainableParameters().ToArray();
         int batchIndex = 0, pending = 0;
         optimizer.ZeroGrad();
-        using var classWeights = _options.ClassWeights is null ? null : Torch.Torch.FromArray(_options.ClassWeights).DetachFromDisposeScope();
+        using var classWeights = _options.ClassWeights is null ? null : Torch.FromArray(_options.ClassWeights).DetachFromDisposeScope();
 
         foreach (var batch in train)
         {
@@ -193,11 +194,11 @@ public sealed class Trainer
                 continue;
             }
             using (batch)
-            using (var scope = Torch.Torch.NewDisposeScope())
+            using (var scope = Torch.NewDisposeScope())
             {
                 Tensor logits;
                 Tensor loss;
-                using (_options.UseBFloat16Autocast ? Torch.Torch.Autocast() : (IDisposable?)null)
+                using (_options.UseBFloat16Autocast ? Torch.Autocast() : (IDisposable?)null)
                 {
                     logits = model.Forward(batch.Inputs).To(ScalarType.Float32);
                     if (batchIndex == skipBatches) CheckClassCount(logits, train);
@@ -205,7 +206,7 @@ public sealed class Trainer
                 }
                 (accumulate == 1 ? loss : loss / accumulate).Backward();
                 pending++;
-                using (Torch.Torch.NoGrad()) accumulator.Add(logits.Detach(), batch.Targets, loss.Item<double>());
+                using (Torch.NoGrad()) accumulator.Add(logits.Detach(), batch.Targets, loss.Item<double>());
             }
             batchIndex++;
             if (pending == accumulate)
@@ -238,7 +239,7 @@ public sealed class Trainer
 
     private void ApplyStep(Optimizer optimizer, LRScheduler? scheduler, Tensor[] trainable)
     {
-        if (_options.MaxGradientNorm is { } maxNorm) Torch.Torch.ClipGradNorm_(trainable, maxNorm);
+        if (_options.MaxGradientNorm is { } maxNorm) Torch.ClipGradNorm_(trainable, maxNorm);
         optimizer.Step();
         optimizer.ZeroGrad();
         if (_options.StepSchedulerPerBatch) scheduler?.Step();
@@ -252,14 +253,14 @@ public sealed class Trainer
         int? batchCount = (data as IReadOnlyCollection<Batch>)?.Count;
         (data as IEpochAware)?.SetEpoch(Math.Max(epoch, 1));
         int batchIndex = 0;
-        using var classWeights = _options.ClassWeights is null ? null : Torch.Torch.FromArray(_options.ClassWeights).DetachFromDisposeScope();
+        using var classWeights = _options.ClassWeights is null ? null : Torch.FromArray(_options.ClassWeights).DetachFromDisposeScope();
         try
         {
-            using var noGrad = Torch.Torch.NoGrad();
+            using var noGrad = Torch.NoGrad();
             foreach (var batch in data)
             {
                 using (batch)
-                using (var scope = Torch.Torch.NewDisposeScope())
+                using (var scope = Torch.NewDisposeScope())
                 {
                     var logits = model.Forward(batch.Inputs).To(ScalarType.Float32);
                     var loss = Functional.CrossEntropy(logits, batch.Targets, classWeights);

@@ -1,6 +1,6 @@
 using TransferKit.NN;
 using TransferKit.Serialization;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Training;
 
@@ -30,7 +30,7 @@ internal sealed class TrainingCheckpoint : IDisposable
     public static void Save(string path, Module model, Optimizer optimizer, LRScheduler? scheduler, int epochsDone, int batchesDone,
         History history, IReadOnlyDictionary<string, Tensor>? best, int bestEpoch, int epochsWithoutImprovement)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var modelState = model.StateDict();
         var optimizerState = optimizer.ExportState();
         var slots = (Dictionary<string, object?>)optimizerState["state"]!;
@@ -46,7 +46,7 @@ internal sealed class TrainingCheckpoint : IDisposable
                 ["scheduler_step"] = (long)(scheduler?.LastStep ?? 0),
                 ["epochs_done"] = (long)epochsDone,
                 ["batches_done"] = (long)batchesDone,
-                ["rng_state"] = Torch.Torch.GetRngState(),
+                ["rng_state"] = Torch.GetRngState(),
                 ["history"] = HistoryJson.Serialize(history),
                 ["best_model"] = best is null ? null : new StateDict(best),
                 ["best_epoch"] = (long)bestEpoch,

@@ -1,3 +1,4 @@
+using TransferKit.Data;
 namespace TransferKit.Training;
 
 /// <summary>Which part of an epoch is running.</summary>

@@ -1,4 +1,5 @@
 using TransferKit.Training;
+using TransferKit.Data;
 
 namespace TransferKit.Transfer;
 

@@ -1,6 +1,7 @@
 using TransferKit.Models;
 using TransferKit.NN;
 using TransferKit.Serialization;
+using TransferKit.Engine;
 
 namespace TransferKit.Transfer;
 
@@ -155,11 +156,11 @@ public sealed class ModelBuilder
 
     private static void CheckHeadOutputs(TransferModel model)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
-        using var noGrad = Torch.Torch.NoGrad();
+        using var scope = Torch.NewDisposeScope();
+        using var noGrad = Torch.NoGrad();
         bool training = model.Head.Training;
         model.Head.Eval();
-        long outputs = model.Head.Forward(Torch.Torch.Zeros(1, model.Network.HeadInFeatures)).Size(-1);
+        long outputs = model.Head.Forward(Torch.Zeros(1, model.Network.HeadInFeatures)).Size(-1);
         model.Head.Train(training);
         if (outputs != model.Labels.Count)
             throw new InvalidOperationException($"The custom head produces {outputs} outputs but {model.Labels.Count} labels were given.");

@@ -1,3 +1,4 @@
+using TransferKit.Engine;
 using TransferKit.Data.Transforms;
 
 namespace TransferKit.Transfer;
@@ -46,7 +47,7 @@ public sealed record Preprocessing(int InputSize, int ResizeSize, IReadOnlyList<
     {
         public bool IsDeterministic => true;
 
-        public Torch.Tensor Apply(Torch.Tensor image, Random random) =>
+        public Tensor Apply(Tensor image, Random random) =>
             image.Size(0) == 1 ? ImageFunctional.GrayscaleToRgb(image) : image.Alias();
 
         public override string ToString() => "GrayscaleToRgb(if 1 channel)";

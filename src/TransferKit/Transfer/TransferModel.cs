@@ -1,6 +1,6 @@
 using TransferKit.Models;
 using TransferKit.NN;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 
 namespace TransferKit.Transfer;

@@ -1,9 +1,9 @@
 using TransferKit.Data;
 using TransferKit.Training;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
-using Torch = TransferKit.Torch.Torch;
 
 [Collection(SerialCollection.Name)]
 public class DataLoaderTests
@@ -27,7 +27,7 @@ public class DataLoaderTests
         var result = new List<(float[], long[])>();
         foreach (var b in batches)
             using (b)
-                result.Add((b.Inputs.ToArray<float>(), b.Targets.ToArray<long>()));
+                result.Add((b.PixelValues.ToArray<float>(), b.Targets.ToArray<long>()));
         return result;
     }
 
@@ -44,7 +44,7 @@ public class DataLoaderTests
         Assert.Equal(Enumerable.Repeat(5f, 4), batches[1].Images.Skip(4).Take(4));
 
         using var first = new DataLoader(new CountingDataset(10), new DataLoaderOptions { BatchSize = 4 }).First();
-        Assert.Equal(new long[] { 4, 2, 2 }, first.Inputs.Shape);
+        Assert.Equal(new long[] { 4, 2, 2 }, first.PixelValues.Shape);
         Assert.Equal(ScalarType.Int64, first.Targets.Dtype);
 
         var dropLast = new DataLoader(new CountingDataset(10), new DataLoaderOptions { BatchSize = 4, DropLast = true });

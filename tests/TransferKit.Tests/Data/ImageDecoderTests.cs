@@ -1,4 +1,5 @@
 using TransferKit.Data;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
@@ -300,7 +301,7 @@ public class ImageDecoderOwnershipTests
         byte[] jpeg = File.ReadAllBytes(Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg"));
         long before = SerialCollection.SettledLiveTensorCount();
         Tensor kept;
-        using (TransferKit.Torch.Torch.NewDisposeScope())
+        using (Torch.NewDisposeScope())
         {
             kept = ImageDecoder.Decode(jpeg);
             for (int k = 0; k < 20; k++)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TransferKit.Data;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
@@ -164,7 +165,7 @@ for path, label in ds.samples:
         public int Count => 2;
         public IReadOnlyList<string> Classes { get; } = new[] { "dark", "light" };
         public ImageSample Get(int index) =>
-            new(TransferKit.Torch.Torch.FromArray(new byte[] { 0, 255, 255, 0 }, 2, 2, 1), index);
+            new(Torch.FromArray(new byte[] { 0, 255, 255, 0 }, 2, 2, 1), index);
     }
 
     private sealed class ListLogger : ILogger

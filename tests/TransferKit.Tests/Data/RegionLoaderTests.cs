@@ -20,7 +20,7 @@ public class RegionLoaderTests
         foreach (var b in loader)
             using (b)
             {
-                using var bytes = b.Inputs.Contiguous();
+                using var bytes = b.PixelValues.Contiguous();
                 var floats = bytes.ToArray<float>();
                 result.Add((floats.SelectMany(BitConverter.GetBytes).ToArray(), b.Targets.ToArray<long>()));
             }

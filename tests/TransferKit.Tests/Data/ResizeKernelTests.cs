@@ -1,10 +1,9 @@
 using TransferKit.Data;
 using TransferKit.Data.Transforms;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
-using Torch = TransferKit.Torch.Torch;
 using Impl = TransferKit.Data.Transforms.ImageFunctional.ResampleImpl;
 
 /// <summary>

@@ -1,8 +1,8 @@
 using TransferKit.Data;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
-using Torch = TransferKit.Torch.Torch;
 
 public class SyntheticShapesDatasetTests
 {

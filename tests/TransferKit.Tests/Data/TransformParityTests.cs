@@ -3,10 +3,10 @@ using System.Text.Json;
 using TransferKit.Data.Transforms;
 using TransferKit.Tests.Fixtures;
 using Xunit.Abstractions;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>
 /// TransferKit's transforms against torchvision 0.14's tensor path on real JPEGs of the ants/bees

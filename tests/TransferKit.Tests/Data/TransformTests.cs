@@ -1,8 +1,8 @@
 using TransferKit.Data.Transforms;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>Seeding, output sizes, parameter sampling, determinism flags and input checks of the image transforms.</summary>
 public class TransformTests

@@ -1,6 +1,6 @@
+using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
-using Torch = TransferKit.Torch.Torch;
 
 public class ErrorContractTests
 {

@@ -1,6 +1,6 @@
+using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
-using Torch = TransferKit.Torch.Torch;
 
 // Serial: Random_factories_... seeds the process-wide generator and expects the next draws; any test
 // running beside it that draws random numbers (layer and model construction do) would interleave.

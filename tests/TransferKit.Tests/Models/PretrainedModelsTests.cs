@@ -1,9 +1,9 @@
 using TransferKit.Models;
 using TransferKit.NN;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Models;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>The internal "resolve, read, load strictly, swap the head" path, with a stand-in for the .pth reader.</summary>
 public sealed class PretrainedModelsTests : IDisposable
@@ -42,7 +42,7 @@ public sealed class PretrainedModelsTests : IDisposable
         string file = Path.Combine(_root, "weights.pth");
         File.WriteAllBytes(file, new byte[] { 0 });
         using var other = ModelRegistry.Create("resnet34");
-        Dictionary<string, Tensor>? given = null;
+        StateDict? given = null;
         var resolver = new WeightsResolver(new WeightsResolverOptions { AllowDownload = false, TorchHubDirectory = _root, CacheDirectory = _root });
         var e = await Assert.ThrowsAsync<StateDictMismatchException>(() =>
             PretrainedModels.CreateAsync("resnet18", _ => given = other.StateDict(), resolver, explicitFile: file));

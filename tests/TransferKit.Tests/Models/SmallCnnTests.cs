@@ -1,9 +1,9 @@
 using TransferKit.Models;
 using TransferKit.NN;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Models;
 
-using Torch = TransferKit.Torch.Torch;
 
 public class SmallCnnTests
 {

@@ -1,9 +1,10 @@
 using TransferKit.Tests.Fixtures;
 using TransferKit.Models;
+using TransferKit.Data;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Models;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>Serial: the seeded tests need the process-wide random generator to themselves.</summary>
 [Collection(SerialCollection.Name)]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TransferKit.Serialization;
+using TransferKit.NN;
 
 namespace TransferKit.Tests.Models;
 

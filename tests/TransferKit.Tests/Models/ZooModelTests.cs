@@ -1,9 +1,9 @@
 using TransferKit.Models;
 using TransferKit.NN;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Models;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>Registry, forward shapes, the backbone/head split and initialisation, without the PyTorch reference.</summary>
 public class ZooModelTests

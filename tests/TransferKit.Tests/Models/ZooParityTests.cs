@@ -3,10 +3,10 @@ using TransferKit.NN;
 using TransferKit.Serialization;
 using TransferKit.Tests.Fixtures;
 using Xunit.Abstractions;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Models;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>
 /// Numerical parity with torchvision through real PyTorch files. zoo_fixtures.py saves each

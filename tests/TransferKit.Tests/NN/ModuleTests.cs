@@ -1,8 +1,8 @@
 using TransferKit.NN;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.NN;
 
-using Torch = TransferKit.Torch.Torch;
 
 [Collection(SerialCollection.Name)]
 public class ModuleTests

@@ -1,6 +1,5 @@
 using TransferKit.Serialization;
-using TransferKit.Torch;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -17,8 +16,8 @@ public class ChecksumTests
 
     private static byte[] SavedFile()
     {
-        using var large = TorchApi.Arange(0, LargeCount, 1, ScalarType.Float32);
-        using var small = TorchApi.Arange(SmallBase, SmallBase + 100, 1, ScalarType.Float32);
+        using var large = Torch.Arange(0, LargeCount, 1, ScalarType.Float32);
+        using var small = Torch.Arange(SmallBase, SmallBase + 100, 1, ScalarType.Float32);
         var stream = new MemoryStream();
         TorchSerializer.SaveStateDict(stream, new Dictionary<string, Tensor> { ["large"] = large, ["small"] = small });
         return stream.ToArray();

@@ -2,7 +2,7 @@ using TransferKit.Tests.Fixtures;
 using System.Diagnostics;
 using TransferKit.Serialization;
 using Xunit.Abstractions;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -80,7 +80,7 @@ public class CorruptionTests(ITestOutputHelper output)
             for (int k = 0; k < cases; k++)
             {
                 var (bytes, what) = make(rng);
-                using var scope = TorchApi.NewDisposeScope();
+                using var scope = Torch.NewDisposeScope();
                 try
                 {
                     load(new MemoryStream(bytes, writable: false), $"case{k}.pth");

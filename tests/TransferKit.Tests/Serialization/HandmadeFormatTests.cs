@@ -2,7 +2,8 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Numerics;
 using TransferKit.Serialization;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.NN;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -75,7 +76,7 @@ public class HandmadeFormatTests
         file.Write(data);
         file.Position = 0;
 
-        using var scope = TorchApi.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var list = Assert.IsType<List<object?>>(TorchSerializer.Load(file, "old.pth"));
         var slice = Assert.IsType<Tensor>(list[0]);
         var whole = Assert.IsType<Tensor>(list[1]);
@@ -97,11 +98,11 @@ public class HandmadeFormatTests
     public void BigEndianZipRecordsAreSwapped()
     {
         // PyTorch 2.1+ records the writer's byte order; data from a big-endian machine is swapped on load.
-        using var scope = TorchApi.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var values = new[] { 1.5f, -2f, 1e-30f };
         var longs = new[] { 1L, -2L, long.MaxValue };
         var saved = new MemoryStream();
-        TorchSerializer.SaveStateDict(saved, new StateDict { { "f", TorchApi.FromArray(values) }, { "l", TorchApi.FromArray(longs) } });
+        TorchSerializer.SaveStateDict(saved, new StateDict { { "f", Torch.FromArray(values) }, { "l", Torch.FromArray(longs) } });
         var swapped = new MemoryStream();
         using (var source = new ZipArchive(new MemoryStream(saved.ToArray())))
         using (var target = new ZipArchive(swapped, ZipArchiveMode.Create, leaveOpen: true))
@@ -129,10 +130,10 @@ public class HandmadeFormatTests
     public void DeflatedZipEntriesLoad()
     {
         // torch.save stores entries uncompressed, but re-zipped files may deflate them.
-        using var scope = TorchApi.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var values = Enumerable.Range(0, 1000).Select(i => (float)(i % 7)).ToArray();
         var saved = new MemoryStream();
-        TorchSerializer.SaveStateDict(saved, new StateDict { { "w", TorchApi.FromArray(values) } });
+        TorchSerializer.SaveStateDict(saved, new StateDict { { "w", Torch.FromArray(values) } });
         byte[] deflated = PickleBytes.RewriteZip(saved.ToArray(), (_, data) => data, CompressionLevel.Optimal);
         Assert.True(deflated.Length < saved.Length / 2);
         using var sd = TorchSerializer.LoadStateDict(new MemoryStream(deflated), "deflated.pth");

@@ -1,8 +1,7 @@
 using TransferKit.NN;
 using TransferKit.Serialization;
 using TransferKit.Tests.Fixtures;
-using TransferKit.Torch;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -22,7 +21,7 @@ public sealed class LoadIntoModuleTests : IDisposable
 
     private static Dictionary<string, float[]> Values(Module module)
     {
-        using var scope = TorchApi.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var sd = module.StateDict();
         foreach (var t in sd.Values) scope.Include(t);
         return sd.ToDictionary(kv => kv.Key, kv => kv.Value.To(ScalarType.Float32).Contiguous().ToArray<float>());
@@ -49,7 +48,7 @@ public sealed class LoadIntoModuleTests : IDisposable
     public void LoadsEveryParameterAndBufferStraightIntoTheModule()
     {
         using var source = Model();
-        using (TorchApi.NoGrad())
+        using (Torch.NoGrad())
             foreach (var (_, b) in source.NamedBuffers()) b.Add_(3); // buffers differ from a fresh model's too (num_batches_tracked is int64)
         string path = Save(source);
         using var target = Model();
@@ -83,7 +82,7 @@ public sealed class LoadIntoModuleTests : IDisposable
         string path = Save(source, (key, t) => key switch
         {
             "0.weight" => t.To(ScalarType.Float64),
-            "0.bias" => TorchApi.Cat([t, t])[..4],
+            "0.bias" => Torch.Cat([t, t])[..4],
             "2.weight" => t.T().Contiguous().T(),
             _ => null!,
         });
@@ -129,7 +128,7 @@ public sealed class LoadIntoModuleTests : IDisposable
     public void ACorruptRecordIsReportedAndNothingLeaks()
     {
         using var source = Model();
-        using (TorchApi.NoGrad()) source.NamedParameters().First(p => p.Name == "0.weight").Parameter.Fill_(123.25f);
+        using (Torch.NoGrad()) source.NamedParameters().First(p => p.Name == "0.weight").Parameter.Fill_(123.25f);
         string path = Save(source);
         byte[] bytes = File.ReadAllBytes(path);
         bytes[bytes.AsSpan().IndexOf(BitConverter.GetBytes(123.25f)) + 1] ^= 0x20;

@@ -1,5 +1,5 @@
 using TransferKit.Serialization;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -27,8 +27,8 @@ public class NativeStorageTests
     [InlineData(13L, new long[] { 0 }, new long[] { 1 }, false)]          // empty, past the end
     public void LayoutsAreCheckedAgainstTheStorage(long offset, long[] sizes, long[] strides, bool valid)
     {
-        using var scope = TorchApi.NewDisposeScope();
-        var storage = TorchApi.Arange(0, 12, 1); // 12 float32 elements
+        using var scope = Torch.NewDisposeScope();
+        var storage = Torch.Arange(0, 12, 1); // 12 float32 elements
         if (valid)
         {
             var t = StorageIO.FromStorage(storage, offset, sizes, strides);
@@ -45,7 +45,7 @@ public class NativeStorageTests
     [Fact]
     public void StorageReadsAndWritesAreBoundsChecked()
     {
-        using var t = TorchApi.Zeros(4);
+        using var t = Torch.Zeros(4);
         var buffer = new MemoryStream();
         Assert.Throws<TorchException>(() => StorageIO.WriteStorage(t, 8, 9, buffer));
         Assert.Throws<TorchException>(() => StorageIO.WriteStorage(t, -1, 1, buffer));

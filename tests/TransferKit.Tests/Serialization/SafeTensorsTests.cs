@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using TransferKit.Serialization;
 using static TransferKit.Tests.Serialization.TensorExpectations;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -120,7 +120,7 @@ public class SafeTensorsTests
     [Fact]
     public void NamesMustBeUnique()
     {
-        using var a = TorchApi.Ones(1);
+        using var a = Torch.Ones(1);
         Assert.Throws<ArgumentException>(() => SafeTensors.Save(new MemoryStream(), new KeyValuePair<string, Tensor>[] { new("x", a), new("x", a) }));
         Assert.Throws<ArgumentException>(() => SafeTensors.Save(new MemoryStream(), new KeyValuePair<string, Tensor>[] { new("__metadata__", a) }));
     }

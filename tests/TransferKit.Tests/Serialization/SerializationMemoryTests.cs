@@ -1,6 +1,6 @@
 using TransferKit.Tests.Fixtures;
 using TransferKit.Serialization;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -41,7 +41,7 @@ public class SerializationMemoryTests
         Assert.Equal(before, TensorHandle.LiveCount);
 
         // The same inside a dispose scope.
-        using (var scope = TorchApi.NewDisposeScope())
+        using (var scope = Torch.NewDisposeScope())
             Assert.Throws<CheckpointFormatException>(() => TorchSerializer.LoadStateDict(new MemoryStream(bad), "bad.pth"));
         Assert.Equal(before, TensorHandle.LiveCount);
     }
@@ -53,7 +53,7 @@ public class SerializationMemoryTests
         var stream = new MemoryStream();
         TorchSerializer.SaveStateDict(stream, sd);
         long before = TensorHandle.LiveCount;
-        using (var scope = TorchApi.NewDisposeScope())
+        using (var scope = Torch.NewDisposeScope())
         {
             stream.Position = 0;
             var loaded = TorchSerializer.Load(stream);

@@ -3,7 +3,7 @@ using System.Numerics;
 using System.Security.Cryptography;
 using TransferKit.Serialization;
 using static TransferKit.Tests.Serialization.TensorExpectations;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -54,7 +54,7 @@ public class TorchLoadTests
     {
         string name = $"checkpoint_{format}.pth";
         var expected = F.File(name);
-        using var scope = TorchApi.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var root = Assert.IsType<OrderedDictionary<object, object?>>(TorchSerializer.Load(F.PathOf(name)));
 
         Assert.Equal(Strings(expected.GetProperty("top_keys")), root.Keys.Cast<string>().ToArray());
@@ -123,7 +123,7 @@ public class TorchLoadTests
         Assert.Equal([64L, 3, 7, 7], sd["conv1.weight"].Shape);
         Assert.Equal([5L, 512], sd["fc.weight"].Shape);
         var first = expected.GetProperty("tensors").GetProperty("fc.weight").GetProperty("first").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
-        using var scope = TorchApi.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         Assert.Equal(first, sd["fc.weight"].Flatten().ToArray<float>()[..4]);
     }
 }

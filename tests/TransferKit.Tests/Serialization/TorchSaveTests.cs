@@ -3,7 +3,8 @@ using System.IO.Compression;
 using System.Text.Json;
 using TransferKit.Serialization;
 using static TransferKit.Tests.Serialization.TensorExpectations;
-using TorchApi = TransferKit.Torch.Torch;
+using TransferKit.NN;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
@@ -93,8 +94,8 @@ public class TorchSaveTests
     [Fact]
     public void SaveThenLoadRoundTripsAnObjectTree()
     {
-        using var scope = TorchApi.NewDisposeScope();
-        var tensor = TorchApi.Ones(2, 2);
+        using var scope = Torch.NewDisposeScope();
+        var tensor = Torch.Ones(2, 2);
         var stream = new MemoryStream();
         TorchSerializer.Save(stream, new Dictionary<object, object?>
         {
@@ -120,7 +121,7 @@ public class TorchSaveTests
     [Fact]
     public void WritesStoredEntriesUnderOneArchiveFolder()
     {
-        using var sd = new StateDict { { "w", TorchApi.Ones(3) } };
+        using var sd = new StateDict { { "w", Torch.Ones(3) } };
         var stream = new MemoryStream();
         TorchSerializer.SaveStateDict(stream, sd);
         stream.Position = 0;
@@ -143,7 +144,7 @@ public class TorchSaveTests
             Assert.Equal("previous", File.ReadAllText(path));
             Assert.Equal([path], Directory.GetFiles(dir));
 
-            using var a = TorchApi.Ones(1);
+            using var a = Torch.Ones(1);
             Assert.Throws<ArgumentException>(() => TorchSerializer.SaveStateDict(path, new KeyValuePair<string, Tensor>[] { new("a", a), new("a", a) }));
             var cycle = new List<object?>();
             cycle.Add(cycle);

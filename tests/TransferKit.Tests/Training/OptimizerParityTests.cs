@@ -1,10 +1,10 @@
 using System.Text.Json;
 using TransferKit.Tests.Fixtures;
 using TransferKit.Training;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Training;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>Each optimizer and scheduler follows PyTorch's trajectory over 20 steps (fixtures/optim_reference.py).</summary>
 public class OptimizerParityTests

@@ -1,8 +1,8 @@
 using TransferKit.Training;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Training;
 
-using Torch = TransferKit.Torch.Torch;
 
 [Collection(SerialCollection.Name)]
 public class OptimizerTests

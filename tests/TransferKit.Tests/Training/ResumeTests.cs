@@ -1,10 +1,10 @@
 using TransferKit.Data;
 using TransferKit.NN;
 using TransferKit.Training;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Training;
 
-using Torch = TransferKit.Torch.Torch;
 
 [Collection(SerialCollection.Name)]
 public sealed class ResumeTests : IDisposable

@@ -1,9 +1,10 @@
 using TransferKit.NN;
 using TransferKit.Training;
+using TransferKit.Data;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Training;
 
-using Torch = TransferKit.Torch.Torch;
 
 [Collection(SerialCollection.Name)]
 public class TrainerTests

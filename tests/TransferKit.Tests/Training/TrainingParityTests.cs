@@ -5,10 +5,10 @@ using TransferKit.Serialization;
 using TransferKit.Tests.Fixtures;
 using TransferKit.Training;
 using Xunit.Abstractions;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Training;
 
-using Torch = TransferKit.Torch.Torch;
 
 /// <summary>
 /// Twenty SGD steps (lr 0.01, momentum 0.9) in training mode give PyTorch's losses

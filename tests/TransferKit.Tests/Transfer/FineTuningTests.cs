@@ -3,10 +3,10 @@ using TransferKit.Models;
 using TransferKit.NN;
 using TransferKit.Training;
 using TransferKit.Transfer;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Transfer;
 
-using Torch = TransferKit.Torch.Torch;
 
 [Collection(SerialCollection.Name)] // seeds the global generator before building models
 public class FineTuningTests

@@ -6,10 +6,10 @@ using TransferKit.Tests.Data;
 using TransferKit.Tests.Fixtures;
 using TransferKit.Training;
 using TransferKit.Transfer;
+using TransferKit.Engine;
 
 namespace TransferKit.Tests.Transfer;
 
-using Torch = TransferKit.Torch.Torch;
 
 public sealed class ModelBuilderTests : IDisposable
 {

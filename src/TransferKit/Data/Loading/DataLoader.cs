@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using TransferKit.Data.Transforms;
-using TransferKit.Torch;
+using TransferKit.Engine;
 using TransferKit.Training;
 
 namespace TransferKit.Data;
@@ -122,16 +122,16 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     /// </summary>
     private Batch CollateOnOneThread(int[] indices, int epoch)
     {
-        int threads = Torch.Torch.NumThreads;
+        int threads = Torch.NumThreads;
         if (threads == 1) return Collate(indices, epoch);
-        Torch.Torch.SetThreadLocalNumThreads(1);
+        Torch.SetThreadLocalNumThreads(1);
         try
         {
             return Collate(indices, epoch);
         }
         finally
         {
-            Torch.Torch.SetThreadLocalNumThreads(threads);
+            Torch.SetThreadLocalNumThreads(threads);
         }
     }
 
@@ -181,7 +181,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
 
     private void Work(BlockingCollection<BatchJob> queue)
     {
-        Torch.Torch.SetThreadLocalNumThreads(1);
+        Torch.SetThreadLocalNumThreads(1);
         foreach (var job in queue.GetConsumingEnumerable())
         {
             if (!job.Cancelled)
@@ -202,7 +202,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     /// <summary>Loads, transforms and stacks the samples of one batch.</summary>
     private Batch Collate(int[] indices, int epoch)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var images = new Tensor[indices.Length];
         var labels = new long[indices.Length];
         for (int k = 0; k < indices.Length; k++)
@@ -221,7 +221,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
         Tensor stacked;
         try
         {
-            stacked = Torch.Torch.Stack(images);
+            stacked = Torch.Stack(images);
             // Transforms may hand over views (e.g. HwcToChw alone); a batch is always compact.
             if (!stacked.IsContiguous) stacked = stacked.Contiguous();
         }
@@ -231,7 +231,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
                 $"Samples of one batch have different shapes ({string.Join(", ", images.Select(i => "[" + string.Join(", ", i.Shape) + "]").Distinct())}); " +
                 "add a transform that gives every image the same size (e.g. Resize + CenterCrop).", e);
         }
-        var targets = Torch.Torch.FromArray(labels);
+        var targets = Torch.FromArray(labels);
         scope.MoveToOuter(stacked, targets);
         return new Batch(stacked.DetachFromDisposeScope(), targets.DetachFromDisposeScope());
     }

@@ -1,5 +1,5 @@
 using TransferKit.Data.Transforms;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data;
 

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
 
@@ -43,7 +43,7 @@ public sealed class Compose : IImageTransform
         ArgumentNullException.ThrowIfNull(random);
         if (_transforms.Length == 0) return image.Alias();
         // The scope frees whatever a failing step leaves behind; on success only the result survives.
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         Tensor current = image;
         for (int k = 0; k < _transforms.Length; k++)
         {

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
 

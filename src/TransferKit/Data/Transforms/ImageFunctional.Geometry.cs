@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
 
@@ -239,7 +239,7 @@ public static partial class ImageFunctional
             var dtype = image.Dtype.IsFloatingPoint() ? image.Dtype : ScalarType.Float32;
             var grid = RotationGrid(angle, h, w, dtype, image.Device);
             var batch = ToFloatBatch(image, dtype);
-            if (fill is not null) batch = Torch.Torch.Cat(new[] { batch, Torch.Torch.Ones(new long[] { 1, 1, h, w }, dtype, image.Device) }, 1);
+            if (fill is not null) batch = Torch.Cat(new[] { batch, Torch.Ones(new long[] { 1, 1, h, w }, dtype, image.Device) }, 1);
             var sampled = Tensor.FromNative(NativeMethods.tk_grid_sample(batch.Handle, grid.Handle, mode, 0, 0));
             if (fill is not null)
             {
@@ -265,8 +265,8 @@ public static partial class ImageFunctional
         // torchvision's inverse affine matrix for rotate(angle): rotation by -angle, centre at the origin.
         double radians = -angle * (Math.PI / 180.0);
         double cos = Math.Cos(radians), sin = Math.Sin(radians);
-        var theta = Torch.Torch.FromArray(new[] { cos, sin, 0.0, -sin, cos, 0.0 }, 1, 2, 3).To(dtype);
-        var halfSize = Torch.Torch.FromArray(new[] { 0.5 * w, 0.5 * h }).To(dtype);
+        var theta = Torch.FromArray(new[] { cos, sin, 0.0, -sin, cos, 0.0 }, 1, 2, 3).To(dtype);
+        var halfSize = Torch.FromArray(new[] { 0.5 * w, 0.5 * h }).To(dtype);
         if (device.Type != DeviceType.Cpu)
         {
             theta = theta.To(device);
@@ -274,10 +274,10 @@ public static partial class ImageFunctional
         }
         var rescaledTheta = theta.Transpose(1, 2).Div(halfSize);
         // Pixel centres, relative to the image centre: -w/2 + 0.5, ..., w/2 - 0.5 (exact in float).
-        var xs = Torch.Torch.Arange(-w * 0.5 + 0.5, w * 0.5, 1, dtype, device).View(1, 1, w, 1).Expand(1, h, w, 1);
-        var ys = Torch.Torch.Arange(-h * 0.5 + 0.5, h * 0.5, 1, dtype, device).View(1, h, 1, 1).Expand(1, h, w, 1);
-        var ones = Torch.Torch.Ones(new long[] { 1, h, w, 1 }, dtype, device);
-        var baseGrid = Torch.Torch.Cat(new[] { xs, ys, ones }, 3);
+        var xs = Torch.Arange(-w * 0.5 + 0.5, w * 0.5, 1, dtype, device).View(1, 1, w, 1).Expand(1, h, w, 1);
+        var ys = Torch.Arange(-h * 0.5 + 0.5, h * 0.5, 1, dtype, device).View(1, h, 1, 1).Expand(1, h, w, 1);
+        var ones = Torch.Ones(new long[] { 1, h, w, 1 }, dtype, device);
+        var baseGrid = Torch.Cat(new[] { xs, ys, ones }, 3);
         return baseGrid.View(1, (long)h * w, 3).MatMul(rescaledTheta).View(1, h, w, 2);
     }
 

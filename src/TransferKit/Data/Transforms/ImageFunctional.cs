@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
 
@@ -134,7 +134,7 @@ public static partial class ImageFunctional
     /// <summary>Runs <paramref name="body"/> in a dispose scope and hands only its result to the caller's scope.</summary>
     internal static Tensor Scoped(Func<Tensor> body)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         var result = body();
         // A result the body did not create (its input, say) gets its own owner so callers can always dispose it.
         if (!ReferenceEquals(result.OwningScope, scope)) result = result.Alias();
@@ -180,7 +180,7 @@ public static partial class ImageFunctional
     /// <summary>A <c>[n, 1, 1]</c> tensor of per-channel values, broadcastable against <c>[C, H, W]</c>.</summary>
     internal static Tensor PerChannel(IReadOnlyList<double> values, ScalarType dtype, Device device)
     {
-        var t = Torch.Torch.FromArray(values.ToArray(), values.Count, 1, 1).To(dtype);
+        var t = Torch.FromArray(values.ToArray(), values.Count, 1, 1).To(dtype);
         return device.Type == DeviceType.Cpu ? t : t.To(device);
     }
 

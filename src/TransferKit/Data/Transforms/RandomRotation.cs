@@ -1,5 +1,5 @@
 using System.Globalization;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
 

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.NN;
 
@@ -21,11 +21,11 @@ public abstract class BatchNorm : Module
         Eps = eps;
         Momentum = momentum;
         _acceptedRanks = acceptedRanks;
-        RegisterParameter("weight", affine ? Torch.Torch.Ones(new[] { numFeatures }, ScalarType.Float32) : null);
-        RegisterParameter("bias", affine ? Torch.Torch.Zeros(new[] { numFeatures }, ScalarType.Float32) : null);
-        RegisterBuffer("running_mean", trackRunningStats ? Torch.Torch.Zeros(new[] { numFeatures }, ScalarType.Float32) : null);
-        RegisterBuffer("running_var", trackRunningStats ? Torch.Torch.Ones(new[] { numFeatures }, ScalarType.Float32) : null);
-        RegisterBuffer("num_batches_tracked", trackRunningStats ? Torch.Torch.Zeros(ReadOnlySpan<long>.Empty, ScalarType.Int64) : null);
+        RegisterParameter("weight", affine ? Torch.Ones(new[] { numFeatures }, ScalarType.Float32) : null);
+        RegisterParameter("bias", affine ? Torch.Zeros(new[] { numFeatures }, ScalarType.Float32) : null);
+        RegisterBuffer("running_mean", trackRunningStats ? Torch.Zeros(new[] { numFeatures }, ScalarType.Float32) : null);
+        RegisterBuffer("running_var", trackRunningStats ? Torch.Ones(new[] { numFeatures }, ScalarType.Float32) : null);
+        RegisterBuffer("num_batches_tracked", trackRunningStats ? Torch.Zeros(ReadOnlySpan<long>.Empty, ScalarType.Int64) : null);
     }
 
     /// <summary>Channels normalised.</summary>

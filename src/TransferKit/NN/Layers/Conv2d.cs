@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.NN;
 
@@ -18,8 +18,8 @@ public sealed class Conv2d : Module
         Padding = padding ?? (0, 0);
         Dilation = dilation ?? (1, 1);
         Groups = groups;
-        RegisterParameter("weight", Torch.Torch.Empty(new[] { outChannels, inChannels / groups, kernelSize.H, kernelSize.W }));
-        RegisterParameter("bias", bias ? Torch.Torch.Empty(new[] { outChannels }) : null);
+        RegisterParameter("weight", Torch.Empty(new[] { outChannels, inChannels / groups, kernelSize.H, kernelSize.W }));
+        RegisterParameter("bias", bias ? Torch.Empty(new[] { outChannels }) : null);
         ResetParameters();
     }
 

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.NN;
 
@@ -13,8 +13,8 @@ public sealed class LayerNorm : Module
         ArgumentNullException.ThrowIfNull(normalizedShape);
         _normalizedShape = (long[])normalizedShape.Clone();
         Eps = eps;
-        RegisterParameter("weight", elementwiseAffine ? Torch.Torch.Ones(_normalizedShape, ScalarType.Float32) : null);
-        RegisterParameter("bias", elementwiseAffine ? Torch.Torch.Zeros(_normalizedShape, ScalarType.Float32) : null);
+        RegisterParameter("weight", elementwiseAffine ? Torch.Ones(_normalizedShape, ScalarType.Float32) : null);
+        RegisterParameter("bias", elementwiseAffine ? Torch.Zeros(_normalizedShape, ScalarType.Float32) : null);
     }
 
     /// <summary>Normalises over the last dimension of the given size.</summary>

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.NN;
 
@@ -12,8 +12,8 @@ public sealed class Linear : Module
             throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Linear({inFeatures}, {outFeatures}): sizes must be positive.");
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        RegisterParameter("weight", Torch.Torch.Empty(new[] { outFeatures, inFeatures }));
-        RegisterParameter("bias", bias ? Torch.Torch.Empty(new[] { outFeatures }) : null);
+        RegisterParameter("weight", Torch.Empty(new[] { outFeatures, inFeatures }));
+        RegisterParameter("bias", bias ? Torch.Empty(new[] { outFeatures }) : null);
         ResetParameters();
     }
 

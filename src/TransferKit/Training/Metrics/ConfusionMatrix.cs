@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Training;
 
@@ -55,7 +55,7 @@ public sealed class ConfusionMatrix
     /// <summary>Adds a batch: int64 targets [N] and logits [N, C] (the prediction is the arg-max).</summary>
     public void Add(Tensor logits, Tensor targets)
     {
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var scope = Torch.NewDisposeScope();
         long[] predicted = logits.ArgMax(1).ToArray<long>();
         long[] actual = targets.To(ScalarType.Int64).ToArray<long>();
         for (int k = 0; k < actual.Length; k++) Add((int)actual[k], (int)predicted[k]);

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Training;
 
@@ -47,9 +47,9 @@ public class Adam : Optimizer
     /// <inheritdoc />
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Tensor?[] state)
     {
-        var step = state[0] ?? Keep(state, 0, Torch.Torch.Zeros(ReadOnlySpan<long>.Empty, ScalarType.Float64));
-        var expAvg = state[1] ?? Keep(state, 1, Torch.Torch.Zeros(parameter.Shape, parameter.Dtype));
-        var expAvgSq = state[2] ?? Keep(state, 2, Torch.Torch.Zeros(parameter.Shape, parameter.Dtype));
+        var step = state[0] ?? Keep(state, 0, Torch.Zeros(ReadOnlySpan<long>.Empty, ScalarType.Float64));
+        var expAvg = state[1] ?? Keep(state, 1, Torch.Zeros(parameter.Shape, parameter.Dtype));
+        var expAvgSq = state[2] ?? Keep(state, 2, Torch.Zeros(parameter.Shape, parameter.Dtype));
         step.Add_(1);
         double t = step.Item<double>();
 

@@ -1,4 +1,4 @@
-using TransferKit.Torch;
+using TransferKit.Engine;
 
 namespace TransferKit.Training;
 
@@ -53,8 +53,8 @@ public abstract class Optimizer : IDisposable
     /// <summary>Applies one update to every parameter that has a gradient.</summary>
     public void Step()
     {
-        using var noGrad = Torch.Torch.NoGrad();
-        using var scope = Torch.Torch.NewDisposeScope();
+        using var noGrad = Torch.NoGrad();
+        using var scope = Torch.NewDisposeScope();
         StepCount++;
         foreach (var group in ParamGroups)
             foreach (var p in group.Parameters)

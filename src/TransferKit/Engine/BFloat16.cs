@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// A bfloat16 value as stored in tensors of <see cref="ScalarType.BFloat16"/>: the upper 16 bits of

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// Owns one native reference to a libtorch tensor (a heap-allocated <c>at::Tensor</c>). Released

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 public sealed partial class Tensor
 {

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 // P/Invoke declarations for src/TransferKit.Native/src/nn_functional.cpp. Optional tensors are passed
 // as raw handles (IntPtr.Zero for "none"); see NN/Functional.cs for how they are kept alive.

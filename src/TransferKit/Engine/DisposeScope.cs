@@ -1,4 +1,4 @@
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// Frees, when disposed, every tensor created on this thread while it was the innermost open

@@ -1,4 +1,4 @@
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// Keeps up to four optional tensors alive (SafeHandle add-ref) for the duration of one native

@@ -1,4 +1,4 @@
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// Raw handles of a list of tensors for one native call that takes an array (cat, stack, gradient

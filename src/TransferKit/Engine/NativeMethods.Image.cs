@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 // P/Invoke declarations for src/TransferKit.Native/src/ops_image.cpp and image_resample.cpp (used by Data/Transforms and
 // by the Tensor methods in Tensor.Image.cs).

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 // P/Invoke declarations for src/TransferKit.Native/src/ops_models.cpp (ops used by TransferKit.Models).
 internal static partial class NativeMethods

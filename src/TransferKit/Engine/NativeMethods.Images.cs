@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 // Image decoding entry points of the shim (src/TransferKit.Native/src/image_decode.cpp). Kept in
 // their own partial file so that the data pipeline can grow without touching the tensor surface.

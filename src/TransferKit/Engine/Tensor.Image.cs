@@ -1,4 +1,4 @@
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 public sealed partial class Tensor
 {

@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
-using TransferKit.Torch;
+using TransferKit.Engine;
 
-namespace TransferKit.Serialization;
+namespace TransferKit.NN;
 
 /// <summary>
 /// Named tensors in a fixed order, as PyTorch's <c>state_dict()</c> (an <c>OrderedDict</c> of

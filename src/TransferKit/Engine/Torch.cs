@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// Process-wide engine services with PyTorch's names: seeding, autograd mode, threads,

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// The whole P/Invoke surface of the native shim (src/TransferKit.Native), in one place.

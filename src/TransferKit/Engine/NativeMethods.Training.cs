@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 // P/Invoke declarations for src/TransferKit.Native/src/training.cpp.
 internal static unsafe partial class NativeMethods

@@ -1,4 +1,4 @@
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// A number passed to a tensor operation. Integers keep integer semantics, as in PyTorch:

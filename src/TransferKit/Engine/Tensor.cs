@@ -1,4 +1,4 @@
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// An n-dimensional array in libtorch memory, with autograd. Each instance owns one native

@@ -1,4 +1,4 @@
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// Element types of tensors. The numeric values are libtorch's <c>c10::ScalarType</c> codes, so

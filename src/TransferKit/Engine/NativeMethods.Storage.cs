@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 // Storage-level access used by TransferKit.Serialization (src/TransferKit.Native/src/tensor_storage.cpp).
 internal static unsafe partial class NativeMethods

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TransferKit.Torch;
+namespace TransferKit.Engine;
 
 /// <summary>
 /// An error reported by libtorch (or by the native shim around it). <see cref="Exception.Message"/>
