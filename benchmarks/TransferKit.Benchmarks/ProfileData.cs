@@ -92,7 +92,7 @@ public static class ProfileData
 
         // The two whole passes alternate (5 rounds after a warm-up of each) so that a change in the
         // machine's load hits both alike; medians.
-        var slow = TrainingWorkloads.Loader(dataset, 0, TrainingWorkloads.TrainTransform().Apply);
+        var slow = TrainingWorkloads.WholeImageLoader(dataset, 0, TrainingWorkloads.TrainTransform());
         var fast = TrainingWorkloads.Loader(dataset, 0, TrainingWorkloads.TrainTransform());
         TrainingWorkloads.OnePass(slow);
         TrainingWorkloads.OnePass(fast);

@@ -127,15 +127,15 @@ public static class TrainingWorkloads
         new(new HwcToChw(), new RandomResizedCrop(224), new RandomHorizontalFlip(), new ToTensor(), Normalize.ImageNet());
 
     /// <summary>A shuffling loader over <paramref name="dataset"/> with batch 32 and <paramref name="workers"/> worker threads.</summary>
-    public static DataLoader Loader(IImageDataset dataset, int workers, Func<Tensor, Random, Tensor>? transform, bool shuffle = true) =>
+    public static DataLoader Loader(IImageDataset dataset, int workers, IImageTransform? transform, bool shuffle = true) =>
         new(dataset, Options(workers, shuffle), transform);
 
     /// <summary>
-    /// The same loader given the transform object, so that it decodes only the crop of JPEGs when the
-    /// pipeline starts with one (the batches are identical).
+    /// The same loader with region decoding off: whole images are decoded and <c>transform.Apply</c>
+    /// runs on them (the batches are identical; this measures what region decoding saves).
     /// </summary>
-    public static DataLoader Loader(IImageDataset dataset, int workers, IImageTransform transform, bool shuffle = true) =>
-        new(dataset, Options(workers, shuffle), transform);
+    public static DataLoader WholeImageLoader(IImageDataset dataset, int workers, IImageTransform transform, bool shuffle = true) =>
+        new(dataset, Options(workers, shuffle), transform, decodeRegions: false);
 
     private static DataLoaderOptions Options(int workers, bool shuffle) =>
         new() { BatchSize = 32, Shuffle = shuffle, Seed = 1, NumWorkers = workers };

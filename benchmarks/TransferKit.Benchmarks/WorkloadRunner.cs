@@ -176,7 +176,7 @@ public static class WorkloadRunner
     {
         var dataset = new ImageFolderDataset(root);
         Torch.ManualSeed(0);
-        using var model = ModelBuilder.FromPretrained("resnet18", weights).FreezeBackbone().ReplaceHead(dataset.Classes)
+        using var model = ModelBuilder.FromPretrained("resnet18", dataset.Classes, weightsFile: weights).FreezeBackbone()
             .WithPreprocessing(Preprocessing.ImageNet()).Build();
         var eval = model.Preprocessing.EvalTransform();
         TrainerOptions Options(int epochs) => new()
@@ -194,7 +194,7 @@ public static class WorkloadRunner
         long t0 = Stopwatch.GetTimestamp();
         using var features = FeatureCache.Compute(model.ForwardFeatures, TrainingWorkloads.Loader(dataset, 2, eval, shuffle: false));
         double compute = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-        var headEpochs = EpochSeconds(new Trainer(Options(6)), model.Head, TrainingWorkloads.Loader(features, 0, (Func<Tensor, Random, Tensor>?)null));
+        var headEpochs = EpochSeconds(new Trainer(Options(6)), model.Head, TrainingWorkloads.Loader(features, 0, null));
         add("featcache_compute_s", new Figure([compute], "s"));
         add("featcache_epoch1_s", new Figure([compute + headEpochs[0]], "s"));
         add("featcache_later_epoch_ms", new Figure(headEpochs[1..].Select(s => s * 1e3).ToArray(), "ms"));

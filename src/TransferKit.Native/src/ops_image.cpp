@@ -3,7 +3,8 @@
 // (output sizes, dtype round trips, fill masks) lives in C#.
 //
 // Only ATen functions that exist under the same name and signature in libtorch 1.13 and 2.x are
-// used: at::upsample_bilinear2d, at::_upsample_bilinear2d_aa, at::upsample_nearest2d, at::flip,
+// used: at::upsample_bilinear2d, at::_upsample_bilinear2d_aa, at::upsample_bicubic2d,
+// at::_upsample_bicubic2d_aa, at::upsample_nearest2d, at::flip,
 // at::round, at::constant_pad_nd and at::grid_sampler.
 #include "tk_common.h"
 
@@ -18,6 +19,19 @@ TK_EXPORT tk_tensor tk_upsample_bilinear2d(tk_tensor input, int64_t out_h, int64
   if (antialias != 0)
     return tk::wrap(at::_upsample_bilinear2d_aa(*input, at::IntArrayRef(size, 2), align_corners != 0));
   return tk::wrap(at::upsample_bilinear2d(*input, at::IntArrayRef(size, 2), align_corners != 0));
+  TK_CATCH(nullptr)
+}
+
+// Bicubic resampling of an [N, C, H, W] floating-point tensor (interpolate(mode="bicubic", size=...),
+// a = -0.75 as PyTorch). With `antialias` the kernel is widened when downsampling, as
+// interpolate(..., antialias=True) and torchvision's resize(..., BICUBIC, antialias=True) do.
+TK_EXPORT tk_tensor tk_upsample_bicubic2d(tk_tensor input, int64_t out_h, int64_t out_w, int32_t align_corners,
+                                          int32_t antialias) {
+  TK_TRY
+  const int64_t size[2] = {out_h, out_w};
+  if (antialias != 0)
+    return tk::wrap(at::_upsample_bicubic2d_aa(*input, at::IntArrayRef(size, 2), align_corners != 0));
+  return tk::wrap(at::upsample_bicubic2d(*input, at::IntArrayRef(size, 2), align_corners != 0));
   TK_CATCH(nullptr)
 }
 

@@ -35,7 +35,7 @@ TK_EXPORT const char* tk_last_error() { return last_error.c_str(); }
 TK_EXPORT const char* tk_torch_version() { return TORCH_VERSION; }
 
 // Bumped whenever the exported ABI changes; the managed side refuses a mismatched shim.
-TK_EXPORT int32_t tk_abi_version() { return 11; }
+TK_EXPORT int32_t tk_abi_version() { return 12; }
 
 TK_EXPORT int32_t tk_set_num_threads(int32_t n) {
   TK_TRY

@@ -7,6 +7,7 @@ namespace TransferKit.Engine;
 internal static unsafe partial class NativeMethods
 {
     [LibraryImport(Library)] internal static partial IntPtr tk_upsample_bilinear2d(TensorHandle input, long outH, long outW, int alignCorners, int antialias);
+    [LibraryImport(Library)] internal static partial IntPtr tk_upsample_bicubic2d(TensorHandle input, long outH, long outW, int alignCorners, int antialias);
     [LibraryImport(Library)] internal static partial IntPtr tk_upsample_nearest2d(TensorHandle input, long outH, long outW);
     [LibraryImport(Library)] internal static partial IntPtr tk_flip(TensorHandle t, long* dims, int ndims);
     [LibraryImport(Library)] internal static partial IntPtr tk_round(TensorHandle t);

@@ -43,36 +43,58 @@ public sealed class Predictor : IDisposable
     /// <summary>How many classes <see cref="Prediction.TopK"/> lists.</summary>
     public int TopK { get; }
 
-    /// <summary>Predicts an image file.</summary>
+    /// <summary>Predicts one image file (JPEG/PNG).</summary>
+    /// <exception cref="ImageDecodeException">The file is damaged or not an image (the message names it).</exception>
     public Prediction Predict(string imagePath)
     {
+        ArgumentNullException.ThrowIfNull(imagePath);
         using var scope = Torch.NewDisposeScope();
-        return PredictDecoded(ImageDecoder.Decode(imagePath, ImageReadMode.Rgb))[0];
+        return Run(Preprocess(ImageDecoder.Decode(imagePath, ImageReadMode.Rgb)).Unsqueeze(0))[0];
     }
 
-    /// <summary>Predicts an encoded image (JPEG/PNG bytes) read from a stream.</summary>
+    /// <summary>Predicts one encoded image (JPEG/PNG bytes) read from a stream.</summary>
     public Prediction Predict(Stream image, string? nameForErrors = null)
     {
         ArgumentNullException.ThrowIfNull(image);
         using var buffer = new MemoryStream();
         image.CopyTo(buffer);
         using var scope = Torch.NewDisposeScope();
-        return PredictDecoded(ImageDecoder.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), nameForErrors ?? "stream",
-            ImageDecodeOptions.Default with { Mode = ImageReadMode.Rgb }))[0];
+        var decoded = ImageDecoder.Decode(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), nameForErrors ?? "stream",
+            ImageDecodeOptions.Default with { Mode = ImageReadMode.Rgb });
+        return Run(Preprocess(decoded).Unsqueeze(0))[0];
     }
 
     /// <summary>
-    /// Predicts a decoded image: uint8 [H, W, C] as decoders produce (preprocessed here), or an
-    /// already preprocessed float [C, H, W] / batch [N, C, H, W] tensor.
+    /// Predicts one decoded image: uint8 [H, W, C] as decoders produce (preprocessed here), or an
+    /// already preprocessed float [C, H, W] tensor. For a batch [N, C, H, W] use <see cref="PredictBatch(Tensor)"/>.
     /// </summary>
-    public IReadOnlyList<Prediction> Predict(Tensor image)
+    public Prediction Predict(Tensor image)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (image.NDim != 3)
+            throw new ArgumentException($"Predict takes one image, uint8 [H, W, C] or float [C, H, W]; got [{string.Join(", ", image.Shape)}]" +
+                (image.NDim == 4 ? " (a batch: use PredictBatch)." : "."), nameof(image));
         using var scope = Torch.NewDisposeScope();
-        return image.Dtype == ScalarType.Byte ? PredictDecoded(image) : Run(image.NDim == 3 ? image.Unsqueeze(0) : image);
+        return Run(Preprocess(image).Unsqueeze(0))[0];
     }
 
-    /// <summary>Predicts several image files in batches of <paramref name="batchSize"/>.</summary>
+    /// <summary>
+    /// Predicts a batch: uint8 [N, H, W, C] decoded images (preprocessed here, all the same size) or
+    /// an already preprocessed float [N, C, H, W] tensor; one prediction per image, in order.
+    /// </summary>
+    public IReadOnlyList<Prediction> PredictBatch(Tensor images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        if (images.NDim != 4)
+            throw new ArgumentException($"PredictBatch takes a batch, uint8 [N, H, W, C] or float [N, C, H, W]; got [{string.Join(", ", images.Shape)}]" +
+                (images.NDim == 3 ? " (one image: use Predict)." : "."), nameof(images));
+        using var scope = Torch.NewDisposeScope();
+        if (images.Dtype != ScalarType.Byte) return Run(images);
+        var inputs = Enumerable.Range(0, (int)images.Size(0)).Select(n => Preprocess(images.Select(0, n))).ToArray();
+        return Run(Torch.Stack(inputs));
+    }
+
+    /// <summary>Predicts several image files, in batches of <paramref name="batchSize"/>; one prediction per file, in order.</summary>
     public IReadOnlyList<Prediction> PredictBatch(IEnumerable<string> imagePaths, int batchSize = 16)
     {
         ArgumentNullException.ThrowIfNull(imagePaths);
@@ -81,17 +103,14 @@ public sealed class Predictor : IDisposable
         foreach (var chunk in imagePaths.Chunk(batchSize))
         {
             using var scope = Torch.NewDisposeScope();
-            var inputs = chunk.Select(p => _transform.Apply(ImageDecoder.Decode(p, ImageReadMode.Rgb), _unused)).ToArray();
+            var inputs = chunk.Select(p => Preprocess(ImageDecoder.Decode(p, ImageReadMode.Rgb))).ToArray();
             results.AddRange(Run(Torch.Stack(inputs)));
         }
         return results;
     }
 
-    private IReadOnlyList<Prediction> PredictDecoded(Tensor hwc)
-    {
-        if (hwc.NDim != 3) throw new ArgumentException($"Expected a decoded image [H, W, C]; got [{string.Join(", ", hwc.Shape)}].", nameof(hwc));
-        return Run(_transform.Apply(hwc, _unused).Unsqueeze(0));
-    }
+    /// <summary>A decoded uint8 [H, W, C] image through the model's evaluation transform; a float [C, H, W] one as it is.</summary>
+    private Tensor Preprocess(Tensor image) => image.Dtype == ScalarType.Byte ? _transform.Apply(image, _unused) : image.Alias();
 
     private IReadOnlyList<Prediction> Run(Tensor batch)
     {

@@ -4,41 +4,39 @@ namespace TransferKit.Models;
 
 /// <summary>
 /// Reads a weights file into an ordered name → tensor dictionary whose tensors the caller owns
-/// (TransferKit.Serialization's <c>.pth</c> reader once it is connected).
+/// (TransferKit.Serialization's <c>.pth</c> reader, passed in by the layers above).
 /// </summary>
 internal delegate IReadOnlyDictionary<string, Tensor> StateDictReader(string path);
 
 /// <summary>
-/// Builds a zoo model with pretrained weights: resolve the file (<see cref="WeightsResolver"/>),
-/// read it (a <see cref="StateDictReader"/>), load it strictly, then swap the head when a different
-/// number of classes is wanted. The public entry point is <c>ModelBuilder.FromPretrained</c>.
+/// Builds a zoo model from a weights file already resolved (by <see cref="WeightsResolver"/>): read it
+/// (a <see cref="StateDictReader"/>) and load it strictly into the architecture of
+/// <see cref="PretrainedWeights.Architecture"/>, with the head the file has. Resolving (and its
+/// asynchronous download) is the caller's step, so the async path never blocks on it. The public
+/// entry points are <c>ModelBuilder.FromPretrained</c> / <c>FromPretrainedAsync</c>.
 /// </summary>
 internal static class PretrainedModels
 {
-    public static async Task<ClassifierModel> CreateAsync(string architecture, StateDictReader readStateDict, WeightsResolver resolver,
-        long? numClasses = null, string? tag = null, string? explicitFile = null, IProgress<double>? progress = null,
-        CancellationToken cancellationToken = default)
+    public static ClassifierModel Create(PretrainedWeights weights, string path, StateDictReader readStateDict)
     {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(readStateDict);
-        ArgumentNullException.ThrowIfNull(resolver);
-        var weights = PretrainedCatalog.Get(architecture, tag);
-        string path = await resolver.ResolveAsync(weights, explicitFile, progress, cancellationToken).ConfigureAwait(false);
         var stateDict = readStateDict(path);
         ClassifierModel? model = null;
         try
         {
             // A file of the same architecture may have been trained with another number of classes
-            // (a user's own checkpoint given as explicitFile): build the head the file has.
-            model = ModelRegistry.Create(architecture, weights.Categories.Count);
+            // (a user's own checkpoint given as an explicit file): build the head the file has.
+            model = ModelRegistry.Create(weights.Architecture, weights.Categories.Count);
             long fileClasses = stateDict.TryGetValue(model.HeadPath + ".weight", out var headWeight) && headWeight.NDim == 2
                 ? headWeight.Size(0) : weights.Categories.Count;
             if (fileClasses != weights.Categories.Count)
             {
                 model.Dispose();
-                model = ModelRegistry.Create(architecture, fileClasses);
+                model = ModelRegistry.Create(weights.Architecture, fileClasses);
             }
             model.LoadStateDict(stateDict, strict: true);
-            if (numClasses is { } n && n != fileClasses) model.ResetClassifier(n);
             return model;
         }
         catch
@@ -51,4 +49,8 @@ internal static class PretrainedModels
             foreach (var t in stateDict.Values) t.Dispose();
         }
     }
+
+    /// <summary>The number of outputs of a model's head (its final Linear layer's weight rows).</summary>
+    public static long HeadOutFeatures(this ClassifierModel model) =>
+        model.NamedParameters().First(p => p.Name == model.HeadPath + ".weight").Parameter.Size(0);
 }

@@ -1,16 +1,7 @@
 using System.Reflection;
+using TransferKit.NN;
 
 namespace TransferKit.Models;
-
-/// <summary>How an image is resized before the centre crop.</summary>
-public enum InterpolationMode
-{
-    /// <summary>Bilinear interpolation (most torchvision weights).</summary>
-    Bilinear,
-
-    /// <summary>Bicubic interpolation (EfficientNet).</summary>
-    Bicubic,
-}
 
 /// <summary>
 /// A published set of pretrained weights for one architecture, as torchvision's <c>Weights</c> enum
@@ -54,7 +45,7 @@ public sealed record PretrainedWeights
     /// <summary>Side the shorter image edge is resized to before the centre crop.</summary>
     public required int ResizeSize { get; init; }
 
-    /// <summary>Interpolation used for the resize.</summary>
+    /// <summary>Interpolation used for the resize (torchvision's tensor resize with <c>antialias=True</c>).</summary>
     public InterpolationMode Interpolation { get; init; } = InterpolationMode.Bilinear;
 
     /// <summary>Smallest input side the architecture accepts (32 for VGG, 1 otherwise).</summary>

@@ -1,35 +1,44 @@
 using System.Security.Cryptography;
+using TransferKit.Engine;
 
 namespace TransferKit.Models;
 
 /// <summary>Where <see cref="WeightsResolver"/> looks for weight files and whether it may download them.</summary>
-public sealed class WeightsResolverOptions
+public sealed record WeightsResolverOptions
 {
     /// <summary>
     /// PyTorch's hub checkpoint folder. Null (the default) means PyTorch's own rule:
     /// <c>$TORCH_HOME/hub/checkpoints</c>, else <c>$XDG_CACHE_HOME/torch/hub/checkpoints</c>, else
     /// <c>~/.cache/torch/hub/checkpoints</c>, so files that PyTorch already downloaded are reused.
     /// </summary>
-    public string? TorchHubDirectory { get; set; }
+    public string? TorchHubDirectory { get; init; }
 
     /// <summary>
     /// TransferKit's weight cache, where downloads go. Null (the default) means
     /// <c>$TRANSFERKIT_HOME/weights</c>, else <c>$XDG_CACHE_HOME/transferkit/weights</c>, else
     /// <c>~/.cache/transferkit/weights</c>.
     /// </summary>
-    public string? CacheDirectory { get; set; }
+    public string? CacheDirectory { get; init; }
 
     /// <summary>Whether a missing file may be downloaded (true by default).</summary>
-    public bool AllowDownload { get; set; } = true;
+    public bool AllowDownload { get; init; } = true;
 
     /// <summary>
     /// Whether files found in the caches are hashed before use (false by default, as PyTorch does:
     /// downloads are always verified, and a cached file is checked against its known size).
     /// </summary>
-    public bool VerifyCachedFiles { get; set; }
+    public bool VerifyCachedFiles { get; init; }
 
     /// <summary>Time allowed for a whole download (30 minutes by default).</summary>
-    public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
+    public void Validate() => new OptionsCheck(nameof(WeightsResolverOptions))
+        .Require(DownloadTimeout > TimeSpan.Zero || DownloadTimeout == Timeout.InfiniteTimeSpan,
+            $"DownloadTimeout must be positive or Timeout.InfiniteTimeSpan (was {DownloadTimeout}).")
+        .Require(TorchHubDirectory is null || TorchHubDirectory.Trim().Length > 0, "TorchHubDirectory must be null (PyTorch's rule) or a folder, not blank.")
+        .Require(CacheDirectory is null || CacheDirectory.Trim().Length > 0, "CacheDirectory must be null (the default cache) or a folder, not blank.")
+        .ThrowIfAny();
 }
 
 /// <summary>
@@ -71,6 +80,7 @@ public sealed class WeightsResolver
     public WeightsResolver(WeightsResolverOptions? options = null, HttpClient? httpClient = null)
     {
         _options = options ?? new WeightsResolverOptions();
+        _options.Validate();
         _httpClient = httpClient;
     }
 

@@ -27,9 +27,7 @@ public static class FeatureCache
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(loader);
         var inOrderOptions = loader.Options with { Shuffle = false, DropLast = false };
-        var inOrder = loader.ImageTransform is { } transform
-            ? new DataLoader(loader.Dataset, inOrderOptions, transform)
-            : new DataLoader(loader.Dataset, inOrderOptions, loader.Transform);
+        var inOrder = new DataLoader(loader.Dataset, inOrderOptions, loader.Transform);
         var parts = new List<Tensor>();
         var labels = new List<long>();
         try

@@ -38,6 +38,7 @@ public static class ModelPackage
                 ["resize_size"] = model.Preprocessing.ResizeSize,
                 ["mean"] = new JsonArray(model.Preprocessing.Mean.Select(v => (JsonNode?)v).ToArray()),
                 ["std"] = new JsonArray(model.Preprocessing.Std.Select(v => (JsonNode?)v).ToArray()),
+                ["interpolation"] = model.Preprocessing.Interpolation.Name(),
             },
             ["batch_norm_policy"] = model.BatchNormPolicy.ToString(),
             ["custom_head"] = model.HasCustomHead ? model.Head.TypeName : null,
@@ -120,7 +121,13 @@ public static class ModelPackage
             var labels = n["labels"]!.AsArray().Select(l => l!.GetValue<string>()).ToArray();
             if (labels.Length != n["num_classes"]!.GetValue<int>()) throw new FormatException("num_classes differs from the number of labels");
             var preprocessing = new Preprocessing(p["input_size"]!.GetValue<int>(), p["resize_size"]!.GetValue<int>(),
-                p["mean"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray(), p["std"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray());
+                p["mean"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray(), p["std"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray())
+            {
+                // Absent in packages written before interpolation was recorded: they were all bilinear.
+                Interpolation = p["interpolation"]?.GetValue<string>() is { } mode
+                    ? Enum.GetValues<InterpolationMode>().FirstOrDefault(m => m.Name() == mode, (InterpolationMode)(-1))
+                    : InterpolationMode.Bilinear,
+            };
             preprocessing.Validate();
             return new PackageInfo(n["architecture"]!.GetValue<string>(), labels, preprocessing,
                 Enum.Parse<BatchNormPolicy>(n["batch_norm_policy"]!.GetValue<string>()), n["custom_head"]?.GetValue<string>());

@@ -1,13 +1,15 @@
 using TransferKit.Engine;
 using TransferKit.Data.Transforms;
+using TransferKit.Models;
+using TransferKit.NN;
 
 namespace TransferKit.Transfer;
 
 /// <summary>
-/// The input a model's weights expect: images resized so the shorter side is
-/// <see cref="ResizeSize"/>, centre-cropped to <see cref="InputSize"/>, scaled to [0, 1] and
-/// normalised with <see cref="Mean"/> and <see cref="Std"/> (torchvision's evaluation preset).
-/// Saved in model packages so predictions preprocess exactly as training did.
+/// The input a model's weights expect: images resized with <see cref="Interpolation"/> so the
+/// shorter side is <see cref="ResizeSize"/>, centre-cropped to <see cref="InputSize"/>, scaled to
+/// [0, 1] and normalised with <see cref="Mean"/> and <see cref="Std"/> (torchvision's evaluation
+/// preset). Saved in model packages so predictions preprocess exactly as training did.
 /// </summary>
 /// <param name="InputSize">Side of the square network input.</param>
 /// <param name="ResizeSize">Shorter side after resizing, before the centre crop.</param>
@@ -15,32 +17,49 @@ namespace TransferKit.Transfer;
 /// <param name="Std">Per-channel standard deviation (RGB).</param>
 public sealed record Preprocessing(int InputSize, int ResizeSize, IReadOnlyList<double> Mean, IReadOnlyList<double> Std)
 {
-    /// <summary>ImageNet statistics at the given sizes (224 / 256 by default).</summary>
+    /// <summary>
+    /// How images are resampled by the resize (evaluation) and the random resized crop (training),
+    /// always antialiased as torchvision's tensor transforms with <c>antialias=True</c>. Bilinear by
+    /// default; the catalog's EfficientNet weights expect <see cref="InterpolationMode.Bicubic"/>.
+    /// </summary>
+    public InterpolationMode Interpolation { get; init; } = InterpolationMode.Bilinear;
+
+    /// <summary>ImageNet statistics at the given sizes (224 / 256 by default), bilinear.</summary>
     public static Preprocessing ImageNet(int inputSize = 224, int resizeSize = 256) =>
         new(inputSize, resizeSize, Models.ImageNet.Mean, Models.ImageNet.Std);
 
+    /// <summary>The preprocessing published with <paramref name="weights"/> (sizes, statistics and interpolation).</summary>
+    public static Preprocessing For(PretrainedWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return new(weights.InputSize, weights.ResizeSize, weights.Mean, weights.Std) { Interpolation = weights.Interpolation };
+    }
+
     /// <summary>
     /// Deterministic evaluation pipeline for decoded images (uint8 [H, W, C], gray or RGB):
-    /// to CHW, gray to RGB, Resize(<see cref="ResizeSize"/>), CenterCrop(<see cref="InputSize"/>),
-    /// to float in [0, 1], Normalize.
+    /// to CHW, gray to RGB, Resize(<see cref="ResizeSize"/>, <see cref="Interpolation"/>),
+    /// CenterCrop(<see cref="InputSize"/>), to float in [0, 1], Normalize.
     /// </summary>
-    public Compose EvalTransform() => new(new HwcToChw(), new GrayscaleToRgbIfNeeded(), new Resize(ResizeSize), new CenterCrop(InputSize),
+    public Compose EvalTransform() => new(new HwcToChw(), new GrayscaleToRgbIfNeeded(), new Resize(ResizeSize, Interpolation), new CenterCrop(InputSize),
         new ToTensor(), new Normalize(Mean, Std));
 
     /// <summary>
-    /// The usual augmenting training pipeline: RandomResizedCrop(<see cref="InputSize"/>),
-    /// RandomHorizontalFlip, to float, Normalize (the PyTorch transfer-learning tutorial's).
+    /// The usual augmenting training pipeline: RandomResizedCrop(<see cref="InputSize"/>,
+    /// <see cref="Interpolation"/>), RandomHorizontalFlip, to float, Normalize (the PyTorch
+    /// transfer-learning tutorial's).
     /// </summary>
-    public Compose TrainTransform() => new(new HwcToChw(), new GrayscaleToRgbIfNeeded(), new RandomResizedCrop(InputSize), new RandomHorizontalFlip(),
-        new ToTensor(), new Normalize(Mean, Std));
+    public Compose TrainTransform() => new(new HwcToChw(), new GrayscaleToRgbIfNeeded(), new RandomResizedCrop(InputSize, interpolation: Interpolation),
+        new RandomHorizontalFlip(), new ToTensor(), new Normalize(Mean, Std));
 
-    /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
-    public void Validate()
-    {
-        if (InputSize < 1 || ResizeSize < InputSize) throw new ArgumentException($"Need 1 <= InputSize <= ResizeSize (got {InputSize}, {ResizeSize}).");
-        if (Mean.Count != 3 || Std.Count != 3) throw new ArgumentException("Mean and Std need three values (RGB).");
-        if (Std.Any(s => s <= 0)) throw new ArgumentException("Std values must be positive.");
-    }
+    /// <summary>Checks the values; throws one <see cref="ArgumentException"/> listing every bad one.</summary>
+    public void Validate() => new OptionsCheck(nameof(Preprocessing))
+        .Require(InputSize >= 1, $"InputSize must be at least 1 (was {InputSize}).")
+        .Require(ResizeSize >= InputSize, $"ResizeSize must be at least InputSize (was {ResizeSize} < {InputSize}).")
+        .Require(Mean is { Count: 3 }, $"Mean needs three values, RGB (had {Mean?.Count ?? 0}).")
+        .Require(Std is { Count: 3 }, $"Std needs three values, RGB (had {Std?.Count ?? 0}).")
+        .Require(Std is null || Std.All(s => s > 0), $"Std values must be positive (were {(Std is null ? "null" : string.Join(", ", Std))}).")
+        .Require(Enum.IsDefined(Interpolation), $"Interpolation {(int)Interpolation} is not an InterpolationMode.")
+        .ThrowIfAny();
 
     /// <summary>Replicates a single channel to three; leaves RGB images alone (pixel-wise, so loaders can decode only the crop after it).</summary>
     private sealed class GrayscaleToRgbIfNeeded : Data.IPixelwiseTransform

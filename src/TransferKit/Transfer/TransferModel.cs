@@ -12,6 +12,13 @@ namespace TransferKit.Transfer;
 /// (torchvision's, for zoo models), so it trains with <see cref="Trainer"/> and saves to files
 /// PyTorch loads. Frozen BatchNorm layers follow <see cref="BatchNormPolicy"/> while training.
 /// </summary>
+/// <remarks>
+/// The model is the single owner of its network: the network's top-level modules are this model's
+/// children (so the keys carry no prefix), and the network itself is not exposed, so the head can
+/// only change through <see cref="ReplaceHead(IReadOnlyList{string})"/>, which keeps
+/// <see cref="Module.Parameters"/>, the state dict and <see cref="Forward(Tensor)"/> in step.
+/// Reach layers with <see cref="Module.GetSubmodule"/> (e.g. <c>model.GetSubmodule("layer4")</c>).
+/// </remarks>
 public sealed class TransferModel : Module
 {
     internal TransferModel(ClassifierModel network, IReadOnlyList<string> labels, Preprocessing preprocessing, BatchNormPolicy policy, bool customHead)
@@ -25,8 +32,8 @@ public sealed class TransferModel : Module
         Train(network.Training);
     }
 
-    /// <summary>The underlying network.</summary>
-    public ClassifierModel Network { get; }
+    /// <summary>The underlying network (internal: its children are this model's, see the remarks).</summary>
+    internal ClassifierModel Network { get; }
 
     /// <summary>Architecture name (a <see cref="ModelRegistry"/> name).</summary>
     public string Architecture => Network.Architecture;
@@ -45,6 +52,12 @@ public sealed class TransferModel : Module
 
     /// <summary>The classifier head.</summary>
     public Module Head => Network.Head;
+
+    /// <summary>Module path of the head (e.g. <c>fc</c>, <c>classifier.1</c>).</summary>
+    public string HeadPath => Network.HeadPath;
+
+    /// <summary>Size of the backbone's feature vector, the head's input.</summary>
+    public long HeadInFeatures => Network.HeadInFeatures;
 
     /// <inheritdoc />
     public override string TypeName => $"TransferModel[{Architecture}]";
@@ -170,16 +183,43 @@ public sealed class TransferModel : Module
         return groups;
     }
 
-    /// <summary>Replaces the head with a new Linear layer for <paramref name="labels"/>. Returns this.</summary>
+    /// <summary>
+    /// Replaces the head with a new (trainable) Linear layer for <paramref name="labels"/>; the old
+    /// head is disposed. Returns this.
+    /// </summary>
     public TransferModel ReplaceHead(IReadOnlyList<string> labels)
     {
-        ArgumentNullException.ThrowIfNull(labels);
-        if (labels.Count < 1) throw new ArgumentException("At least one label is needed.", nameof(labels));
-        Network.ReplaceHead(new Linear(Network.HeadInFeatures, labels.Count)).Dispose();
+        CheckLabels(labels);
+        return SetHead(new Linear(Network.HeadInFeatures, labels.Count), labels, custom: false);
+    }
+
+    /// <summary>A new Linear head with <paramref name="numClasses"/> outputs (labels "class_0", ...). Returns this.</summary>
+    public TransferModel ReplaceHead(int numClasses) => ReplaceHead(GenericLabels(numClasses));
+
+    /// <summary>Puts <paramref name="head"/> (which this model then owns) in place of the head and disposes the old one.</summary>
+    internal TransferModel SetHead(Module head, IReadOnlyList<string> labels, bool custom)
+    {
+        Network.ReplaceHead(head).Dispose();
         Labels = labels.ToArray();
-        HasCustomHead = false;
+        HasCustomHead = custom;
         SyncChildren();
         return Refresh();
+    }
+
+    /// <summary>Checks labels for a head: at least one, all distinct.</summary>
+    internal static void CheckLabels(IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        if (labels.Count < 1) throw new ArgumentException("A head needs at least one class.", nameof(labels));
+        var repeated = labels.GroupBy(l => l).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (repeated.Count > 0) throw new ArgumentException($"Labels must be distinct; repeated: {string.Join(", ", repeated)}.", nameof(labels));
+    }
+
+    /// <summary>"class_0", "class_1", ...</summary>
+    internal static IReadOnlyList<string> GenericLabels(long count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        return Enumerable.Range(0, (int)count).Select(k => $"class_{k}").ToArray();
     }
 
     /// <summary>Saves weights, labels, architecture and preprocessing as one file (see <see cref="ModelPackage"/>).</summary>

@@ -1,3 +1,4 @@
+using TransferKit.Data.Transforms;
 using TransferKit.Data;
 using TransferKit.Training;
 using TransferKit.Engine;
@@ -75,8 +76,8 @@ public class DataLoaderTests
     [InlineData(4)]
     public void Workers_produce_exactly_the_batches_of_the_single_threaded_loader(int workers)
     {
-        var baseline = Drain(new DataLoader(new CountingDataset(37), new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 3 }, AddNoise));
-        var parallel = Drain(new DataLoader(new CountingDataset(37), new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 3, NumWorkers = workers }, AddNoise));
+        var baseline = Drain(new DataLoader(new CountingDataset(37), new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 3 }, new Lambda(AddNoise, isDeterministic: false)));
+        var parallel = Drain(new DataLoader(new CountingDataset(37), new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 3, NumWorkers = workers }, new Lambda(AddNoise, isDeterministic: false)));
         Assert.Equal(baseline.Count, parallel.Count);
         for (int k = 0; k < baseline.Count; k++)
         {

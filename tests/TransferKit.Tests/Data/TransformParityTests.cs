@@ -1,3 +1,4 @@
+using TransferKit.NN;
 using System.Globalization;
 using System.Text.Json;
 using TransferKit.Data.Transforms;

@@ -1,3 +1,4 @@
+using TransferKit.NN;
 using TransferKit.Data.Transforms;
 using TransferKit.Engine;
 

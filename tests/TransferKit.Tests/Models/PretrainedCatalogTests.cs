@@ -1,3 +1,4 @@
+using TransferKit.NN;
 using System.Text.RegularExpressions;
 using TransferKit.Models;
 

@@ -5,7 +5,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Models;
 
 
-/// <summary>The internal "resolve, read, load strictly, swap the head" path, with a stand-in for the .pth reader.</summary>
+/// <summary>The internal "read, load strictly with the file's head" path, with a stand-in for the .pth reader.</summary>
 public sealed class PretrainedModelsTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transferkit-pretrained-test-").FullName;
@@ -13,39 +13,38 @@ public sealed class PretrainedModelsTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public async Task Loads_the_read_state_dict_and_replaces_the_head_for_other_class_counts()
+    public void Loads_the_read_state_dict_strictly_with_the_head_the_file_has()
     {
         string file = Path.Combine(_root, "my-resnet18.pth");
         File.WriteAllBytes(file, new byte[] { 0 });
         using var source = ModelRegistry.Create("resnet18");
+        using var fiveClasses = ModelRegistry.Create("resnet18", 5);
         string? readPath = null;
         IReadOnlyDictionary<string, Tensor> Reader(string path)
         {
             readPath = path;
             return source.StateDict();
         }
-        var resolver = new WeightsResolver(new WeightsResolverOptions { AllowDownload = false, TorchHubDirectory = _root, CacheDirectory = _root });
 
-        using var model = await PretrainedModels.CreateAsync("resnet18", Reader, resolver, numClasses: 5, explicitFile: file);
+        using var model = PretrainedModels.Create(PretrainedCatalog.Get("resnet18"), file, Reader);
         Assert.Equal(file, readPath);
-        var conv = ((Conv2d)model.GetSubmodule("conv1")).Weight.ToArray<float>();
-        Assert.Equal(((Conv2d)source.GetSubmodule("conv1")).Weight.ToArray<float>(), conv);
-        Assert.Equal(5L, ((Linear)model.Head).OutFeatures);
+        Assert.Equal(((Conv2d)source.GetSubmodule("conv1")).Weight.ToArray<float>(), ((Conv2d)model.GetSubmodule("conv1")).Weight.ToArray<float>());
+        Assert.Equal(((Linear)source.Head).Weight.ToArray<float>(), ((Linear)model.Head).Weight.ToArray<float>());
 
-        using var same = await PretrainedModels.CreateAsync("resnet18", Reader, resolver, explicitFile: file);
-        Assert.Equal(((Linear)source.Head).Weight.ToArray<float>(), ((Linear)same.Head).Weight.ToArray<float>());
+        using var five = PretrainedModels.Create(PretrainedCatalog.Get("resnet18"), file, _ => fiveClasses.StateDict());
+        Assert.Equal(5L, five.HeadOutFeatures());
+        Assert.Equal(((Linear)fiveClasses.Head).Weight.ToArray<float>(), ((Linear)five.Head).Weight.ToArray<float>());
     }
 
     [Fact]
-    public async Task A_state_dict_of_another_architecture_is_refused_and_its_tensors_freed()
+    public void A_state_dict_of_another_architecture_is_refused_and_its_tensors_freed()
     {
         string file = Path.Combine(_root, "weights.pth");
         File.WriteAllBytes(file, new byte[] { 0 });
         using var other = ModelRegistry.Create("resnet34");
         StateDict? given = null;
-        var resolver = new WeightsResolver(new WeightsResolverOptions { AllowDownload = false, TorchHubDirectory = _root, CacheDirectory = _root });
-        var e = await Assert.ThrowsAsync<StateDictMismatchException>(() =>
-            PretrainedModels.CreateAsync("resnet18", _ => given = other.StateDict(), resolver, explicitFile: file));
+        var e = Assert.Throws<StateDictMismatchException>(() =>
+            PretrainedModels.Create(PretrainedCatalog.Get("resnet18"), file, _ => given = other.StateDict()));
         Assert.Contains("layer1.2.conv1.weight", e.Message);
         Assert.All(given!.Values, t => Assert.True(t.IsDisposed));
     }

@@ -78,8 +78,7 @@ public sealed class WeightsResolverTests : IDisposable
         content[0] ^= 0xFF; // same size, different bytes
         Write(path, content);
         Assert.Equal(path, new WeightsResolver(Folders()).Resolve(weights)); // not hashed by default
-        var options = Folders();
-        options.VerifyCachedFiles = true;
+        var options = Folders() with { VerifyCachedFiles = true };
         e = Assert.Throws<InvalidDataException>(() => new WeightsResolver(options).Resolve(weights));
         Assert.Contains("SHA-256 mismatch", e.Message);
         Assert.Contains(weights.Sha256, e.Message);

@@ -30,12 +30,12 @@ public class FineTuningTests
         var trainerOptions = new TrainerOptions { Epochs = 3, MonitorMetric = "train_loss", RestoreBestWeights = false };
 
         using var uncached = FrozenSmallCnn(7);
-        var loader = new DataLoader(shapes, loaderOptions, uncached.Preprocessing.EvalTransform().Apply);
+        var loader = new DataLoader(shapes, loaderOptions, uncached.Preprocessing.EvalTransform());
         new Trainer(trainerOptions with { OptimizerFactory = m => new SGD(m.TrainableParameters(), 0.1, momentum: 0.9) }).Fit(uncached, loader);
 
         using var cached = FrozenSmallCnn(7);
         cached.Train(); // the backbone runs in evaluation mode because it is frozen
-        using var features = FeatureCache.Compute(cached.ForwardFeatures, new DataLoader(shapes, loaderOptions, cached.Preprocessing.EvalTransform().Apply));
+        using var features = FeatureCache.Compute(cached.ForwardFeatures, new DataLoader(shapes, loaderOptions, cached.Preprocessing.EvalTransform()));
         Assert.Equal(48, features.Count);
         using (var first = features.Get(0)) Assert.Equal(new long[] { 64 }, first.Image.Shape);
         new Trainer(trainerOptions with { OptimizerFactory = m => new SGD(m.TrainableParameters(), 0.1, momentum: 0.9) })
@@ -56,11 +56,11 @@ public class FineTuningTests
         model.Train();
         var transform = model.Preprocessing.EvalTransform();
         using var scope = Torch.NewDisposeScope();
-        var batch = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 8 }, transform.Apply).First();
+        var batch = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 8 }, transform).First();
         Functional.CrossEntropy(model.Forward(batch.Inputs), batch.Targets).Backward();
         var direct = model.Head.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
         model.ZeroGrad();
-        using var cache = FeatureCache.Compute(model.ForwardFeatures, new DataLoader(shapes, new DataLoaderOptions { BatchSize = 3 }, transform.Apply));
+        using var cache = FeatureCache.Compute(model.ForwardFeatures, new DataLoader(shapes, new DataLoaderOptions { BatchSize = 3 }, transform));
         var cachedBatch = new DataLoader(cache, new DataLoaderOptions { BatchSize = 8 }).First();
         Functional.CrossEntropy(model.Head.Forward(cachedBatch.Inputs), cachedBatch.Targets).Backward();
         var fromCache = model.Head.Parameters().Select(p => p.Grad!.ToArray<float>()).ToArray();
@@ -75,7 +75,7 @@ public class FineTuningTests
         var shapes = new SyntheticShapesDataset(Three, 24, 32, seed: 5);
         using var model = FrozenSmallCnn(9);
         var initial = Snapshot(model);
-        var loader = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 8, Shuffle = true }, model.Preprocessing.EvalTransform().Apply);
+        var loader = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 8, Shuffle = true }, model.Preprocessing.EvalTransform());
         var options = new FineTuneOptions
         {
             FreezeEpochs = 1,

@@ -23,13 +23,13 @@ public sealed class ModelBuilderTests : IDisposable
     public void FromPretrained_with_an_explicit_file_keeps_its_classes_then_freezes_and_replaces_the_head()
     {
         Assert.True(File.Exists(FlowersWeights), $"{FlowersWeights} is missing");
-        using var model = ModelBuilder.FromPretrained("resnet18", weights: FlowersWeights).FreezeBackbone().ReplaceHead(new[] { "ants", "bees" }).Build();
+        using var model = ModelBuilder.FromPretrained("resnet18", weightsFile: FlowersWeights).FreezeBackbone().ReplaceHead(new[] { "ants", "bees" }).Build();
         Assert.Equal(new[] { "ants", "bees" }, model.Labels);
         Assert.Equal(new long[] { 2, 512 }, model.NamedParameters().Single(p => p.Name == "fc.weight").Parameter.Shape);
         Assert.Equal(new[] { "fc.weight", "fc.bias" }, model.NamedParameters().Where(p => p.Parameter.RequiresGrad).Select(p => p.Name));
         Assert.True(model.IsBackboneFrozen);
         Assert.True(model.Training);
-        var bn1 = (BatchNorm)model.Network.GetSubmodule("bn1");
+        var bn1 = (BatchNorm)model.GetSubmodule("bn1");
         Assert.True(bn1.UseRunningStatsInTraining, "frozen BatchNorm must stay in inference mode while training");
         Assert.Equal(224, model.Preprocessing.InputSize);
 
@@ -53,8 +53,8 @@ public sealed class ModelBuilderTests : IDisposable
         using var model = ModelBuilder.FromArchitecture("resnet18", numClasses: 3).FreezeBackbone().UnfreezeFrom("layer4").Build();
         Assert.All(model.NamedParameters(), p => Assert.Equal(p.Name.StartsWith("layer4.") || p.Name.StartsWith("fc."), p.Parameter.RequiresGrad));
         Assert.Equal(new[] { "conv1", "bn1", "layer1", "layer2", "layer3", "layer4" }, model.Stages());
-        Assert.True(((BatchNorm)model.Network.GetSubmodule("layer3.0.bn1")).UseRunningStatsInTraining);
-        Assert.False(((BatchNorm)model.Network.GetSubmodule("layer4.0.bn1")).UseRunningStatsInTraining);
+        Assert.True(((BatchNorm)model.GetSubmodule("layer3.0.bn1")).UseRunningStatsInTraining);
+        Assert.False(((BatchNorm)model.GetSubmodule("layer4.0.bn1")).UseRunningStatsInTraining);
 
         model.Unfreeze();
         var groups = model.DiscriminativeGroups(1e-5, 1e-3);
@@ -87,7 +87,7 @@ public sealed class ModelBuilderTests : IDisposable
 
         using var twoClasses = ModelBuilder.FromArchitecture("small_cnn", 2).Build();
         var shapes = new SyntheticShapesDataset(new[] { ShapeKind.Circle, ShapeKind.Square, ShapeKind.Triangle }, 12, 16);
-        var loader = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 4 }, twoClasses.Preprocessing.EvalTransform().Apply);
+        var loader = new DataLoader(shapes, new DataLoaderOptions { BatchSize = 4 }, twoClasses.Preprocessing.EvalTransform());
         var mismatch = Assert.Throws<InvalidOperationException>(() => new Trainer(new TrainerOptions { Epochs = 1 }).Fit(twoClasses, loader));
         Assert.Contains("produces 2 outputs per sample but the training data has 3 classes", mismatch.Message);
     }
@@ -101,7 +101,7 @@ public sealed class ModelBuilderTests : IDisposable
         string path = Path.Combine(_dir, "shapes.tkmodel");
         model.Save(path);
 
-        using var loaded = ModelBuilder.FromCheckpoint(path).Build();
+        using var loaded = ModelBuilder.FromPackage(path).Build();
         Assert.Equal(model.Labels, loaded.Labels);
         Assert.Equal(model.Preprocessing.InputSize, loaded.Preprocessing.InputSize);
         var shapes = new SyntheticShapesDataset(new[] { ShapeKind.Circle, ShapeKind.Square, ShapeKind.Triangle }, 6, 40);
@@ -110,8 +110,8 @@ public sealed class ModelBuilderTests : IDisposable
         for (int k = 0; k < shapes.Count; k++)
         {
             using var sample = shapes.Get(k);
-            var a = before.Predict(sample.Image)[0];
-            var b = after.Predict(sample.Image)[0];
+            var a = before.Predict(sample.Image);
+            var b = after.Predict(sample.Image);
             Assert.Equal(a.Probabilities, b.Probabilities);
             Assert.Equal(3, a.TopK.Count);
             Assert.Equal(a.Probabilities.Max(), a.Confidence);
@@ -125,7 +125,7 @@ public sealed class ModelBuilderTests : IDisposable
     [PyTorchFact(NeedsSharedWeights = true)]
     public void A_package_loads_in_pytorch_as_a_plain_state_dict()
     {
-        using var model = ModelBuilder.FromPretrained("resnet18", weights: FlowersWeights).ReplaceHead(2).Build();
+        using var model = ModelBuilder.FromPretrained("resnet18", 2, weightsFile: FlowersWeights).Build();
         string path = Path.Combine(_dir, "antsbees.tkmodel");
         model.Save(path);
         string script = Path.Combine(_dir, "check.py");

@@ -14,7 +14,7 @@ public class PredictorTests
     [Fact]
     public void Eight_threads_predict_exactly_what_one_thread_does()
     {
-        using var model = ModelBuilder.FromPretrained("resnet18", weights: PythonReference.SharedWeightsPath).Build();
+        using var model = ModelBuilder.FromPretrained("resnet18", weightsFile: PythonReference.SharedWeightsPath).Build();
         using var predictor = model.ToPredictor(topK: 3);
         var images = Images();
         var sequential = images.Select(predictor.Predict).ToArray();

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using TransferKit.Data.Transforms;
 using TransferKit.Engine;
-using TransferKit.Training;
 
 namespace TransferKit.Data;
 
@@ -12,51 +11,47 @@ namespace TransferKit.Data;
 /// given a reproducible <see cref="Random"/>, collation into [N, ...] image and int64 label tensors,
 /// and optional worker threads that prepare batches in parallel with bounded prefetch. Each
 /// enumeration is one epoch; the batches handed out belong to the consumer (the
-/// <see cref="Trainer"/> disposes them). Stopping early, an exception in a worker (rethrown to the
+/// trainer disposes them). Stopping early, an exception in a worker (rethrown to the
 /// consumer unchanged, so it still names the file) or cancellation frees every batch prepared ahead.
 /// </summary>
 public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
 {
     private readonly IImageDataset _dataset;
-    private readonly Func<Tensor, Random, Tensor>? _transform;
-    private readonly IImageTransform? _imageTransform;
+    private readonly IImageTransform? _transform;
     private readonly RegionDecodePlan? _regionPlan;
     private int _nextEpoch = 1;
 
     /// <summary>Creates the loader.</summary>
     /// <param name="dataset">The samples.</param>
-    /// <param name="options">Batching, shuffling and worker settings.</param>
+    /// <param name="options">Batching, shuffling and worker settings; defaults when null.</param>
     /// <param name="transform">
-    /// Applied to each sample's image with a per-sample random generator (pass an image
-    /// transform's <c>Apply</c> method); null collates the decoded images as they are.
+    /// Applied to each sample's image with a per-sample random generator (usually a
+    /// <see cref="Compose"/>, e.g. a model's <c>Preprocessing.TrainTransform()</c>); null collates
+    /// the decoded images as they are.
     /// </param>
-    public DataLoader(IImageDataset dataset, DataLoaderOptions? options = null, Func<Tensor, Random, Tensor>? transform = null)
-    {
-        _dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
-        Options = options ?? new DataLoaderOptions();
-        Options.Validate();
-        _transform = transform;
-    }
-
-    /// <summary>Creates the loader with an image transform (usually a <see cref="Compose"/>).</summary>
-    /// <param name="dataset">The samples.</param>
-    /// <param name="options">Batching, shuffling and worker settings.</param>
-    /// <param name="transform">Applied to each sample's image with a per-sample random generator.</param>
     /// <remarks>
-    /// The batches are exactly those of the other constructor given <c>transform.Apply</c>, but
-    /// faster when the pipeline starts by cropping: if the dataset is an <see cref="IEncodedImageDataset"/>
+    /// The loader takes transform objects (not functions) because it reads them: when the pipeline
+    /// starts by cropping, it decodes less. If the dataset is an <see cref="IEncodedImageDataset"/>
     /// (such as <see cref="ImageFolderDataset"/>) and the transform is <see cref="HwcToChw"/>, optionally
     /// <see cref="GrayscaleToRgb"/>, then an <see cref="IRegionCropTransform"/> (such as
     /// <see cref="RandomResizedCrop"/>) and any further steps, the loader reads each JPEG's header,
     /// draws the crop from the sample's <see cref="Random"/> exactly as the crop would, and decodes only
     /// that region (<see cref="ImageDecoder.DecodeRegion(ReadOnlySpan{byte}, int, int, int, int, string?, ImageDecodeOptions?)"/>).
-    /// Other pipelines, datasets and formats go through <c>Get</c> and <c>Apply</c>.
+    /// The batches are exactly those of decoding whole images and calling <c>transform.Apply</c>,
+    /// which is what other pipelines, datasets and formats get.
     /// </remarks>
-    public DataLoader(IImageDataset dataset, DataLoaderOptions? options, IImageTransform transform)
-        : this(dataset, options, (transform ?? throw new ArgumentNullException(nameof(transform))).Apply)
+    /// <exception cref="ArgumentException">The options are invalid (every problem is listed).</exception>
+    public DataLoader(IImageDataset dataset, DataLoaderOptions? options = null, IImageTransform? transform = null)
+        : this(dataset, options, transform, decodeRegions: true) { }
+
+    /// <summary>The loader, optionally without region decoding (tests compare both paths).</summary>
+    internal DataLoader(IImageDataset dataset, DataLoaderOptions? options, IImageTransform? transform, bool decodeRegions)
     {
-        _imageTransform = transform;
-        _regionPlan = RegionDecodePlan.For(dataset, transform);
+        _dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
+        Options = options ?? new DataLoaderOptions();
+        Options.Validate();
+        _transform = transform;
+        if (decodeRegions && transform is not null) _regionPlan = RegionDecodePlan.For(dataset, transform);
     }
 
     /// <summary>The settings.</summary>
@@ -65,15 +60,12 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     /// <summary>The dataset.</summary>
     public IImageDataset Dataset => _dataset;
 
-    /// <summary>The per-sample transform, or null.</summary>
-    public Func<Tensor, Random, Tensor>? Transform => _transform;
-
-    /// <summary>The image transform the loader was created with, or null when it was given a function (or nothing).</summary>
-    public IImageTransform? ImageTransform => _imageTransform;
+    /// <summary>The per-sample image transform, or null when images are collated as decoded.</summary>
+    public IImageTransform? Transform => _transform;
 
     /// <summary>
     /// True when the loader decodes only the crop region of JPEG samples (see
-    /// <see cref="DataLoader(IImageDataset, DataLoaderOptions?, IImageTransform)"/>).
+    /// <see cref="DataLoader(IImageDataset, DataLoaderOptions?, IImageTransform?)"/>).
     /// </summary>
     public bool DecodesRegions => _regionPlan is not null;
 
@@ -215,7 +207,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
             }
             var sample = _dataset.Get(indices[k]);
             labels[k] = sample.Label;
-            images[k] = _transform is null ? sample.Image : _transform(sample.Image, random);
+            images[k] = _transform is null ? sample.Image : _transform.Apply(sample.Image, random);
             if (!ReferenceEquals(images[k], sample.Image)) sample.Image.Dispose();
         }
         Tensor stacked;

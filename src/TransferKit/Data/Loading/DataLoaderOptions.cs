@@ -1,3 +1,5 @@
+using TransferKit.Engine;
+
 namespace TransferKit.Data;
 
 /// <summary>Settings of a <see cref="DataLoader"/>.</summary>
@@ -24,11 +26,10 @@ public sealed record DataLoaderOptions
     /// <summary>Batches prepared ahead of the consumer per worker (default 2): bounds memory.</summary>
     public int PrefetchFactor { get; init; } = 2;
 
-    /// <summary>Throws <see cref="ArgumentException"/> describing the first invalid setting.</summary>
-    public void Validate()
-    {
-        if (BatchSize < 1) throw new ArgumentException($"BatchSize must be at least 1 (was {BatchSize}).");
-        if (NumWorkers < 0) throw new ArgumentException($"NumWorkers must be >= 0 (was {NumWorkers}).");
-        if (PrefetchFactor < 1) throw new ArgumentException($"PrefetchFactor must be at least 1 (was {PrefetchFactor}).");
-    }
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
+    public void Validate() => new OptionsCheck(nameof(DataLoaderOptions))
+        .Require(BatchSize >= 1, $"BatchSize must be at least 1 (was {BatchSize}).")
+        .Require(NumWorkers >= 0, $"NumWorkers must be >= 0 (was {NumWorkers}).")
+        .Require(PrefetchFactor >= 1, $"PrefetchFactor must be at least 1 (was {PrefetchFactor}).")
+        .ThrowIfAny();
 }

@@ -1,3 +1,4 @@
+using TransferKit.NN;
 using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
@@ -49,10 +50,11 @@ public static partial class ImageFunctional
 
     /// <summary>
     /// Resizes to exactly <paramref name="height"/> x <paramref name="width"/> (torchvision's tensor
-    /// <c>resize</c> with <c>align_corners=False</c>). Bilinear resizing with
-    /// <paramref name="antialias"/> widens the filter when downsampling, like PIL and torchvision's
+    /// <c>resize</c> with <c>align_corners=False</c>). Bilinear and bicubic resizing with
+    /// <paramref name="antialias"/> widen the filter when downsampling, like PIL and torchvision's
     /// <c>antialias=True</c>; it is ignored for <see cref="InterpolationMode.Nearest"/>. A uint8
-    /// image is resampled in float32, then rounded (halves to even) and clamped back to uint8.
+    /// image is resampled in float32, then rounded (halves to even) and clamped back to uint8
+    /// (bicubic overshoots, so the clamp matters there, as in torchvision).
     /// </summary>
     public static Tensor Resize(Tensor image, int height, int width, InterpolationMode interpolation = InterpolationMode.Bilinear,
         bool antialias = true)
@@ -69,6 +71,7 @@ public static partial class ImageFunctional
             var resized = interpolation switch
             {
                 InterpolationMode.Bilinear => Tensor.FromNative(NativeMethods.tk_upsample_bilinear2d(batch.Handle, height, width, 0, antialias ? 1 : 0)),
+                InterpolationMode.Bicubic => Tensor.FromNative(NativeMethods.tk_upsample_bicubic2d(batch.Handle, height, width, 0, antialias ? 1 : 0)),
                 InterpolationMode.Nearest => Tensor.FromNative(NativeMethods.tk_upsample_nearest2d(batch.Handle, height, width)),
                 _ => throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "unknown interpolation mode"),
             };
@@ -232,7 +235,7 @@ public static partial class ImageFunctional
         {
             InterpolationMode.Bilinear => 0,
             InterpolationMode.Nearest => 1,
-            _ => throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "unknown interpolation mode"),
+            _ => throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "Rotate samples with Nearest or Bilinear (as torchvision's tensor rotate)."),
         };
         return Scoped(() =>
         {

@@ -1,3 +1,4 @@
+using TransferKit.NN;
 using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
@@ -17,7 +18,7 @@ public sealed class RandomResizedCrop : IRegionCropTransform
     /// <param name="scale">Range of the crop's area as a fraction of the image's; default (0.08, 1).</param>
     /// <param name="ratio">Range of the crop's aspect ratio (width / height); default (3/4, 4/3).</param>
     /// <param name="interpolation">Resampling method for the resize.</param>
-    /// <param name="antialias">Antialias bilinear downsampling.</param>
+    /// <param name="antialias">Antialias bilinear or bicubic downsampling.</param>
     public RandomResizedCrop(int size, (double Min, double Max)? scale = null, (double Min, double Max)? ratio = null,
         InterpolationMode interpolation = InterpolationMode.Bilinear, bool antialias = true)
         : this(size, size, scale, ratio, interpolation, antialias) { }
@@ -55,7 +56,7 @@ public sealed class RandomResizedCrop : IRegionCropTransform
     /// <summary>Resampling method.</summary>
     public InterpolationMode Interpolation { get; }
 
-    /// <summary>Whether bilinear downsampling is antialiased.</summary>
+    /// <summary>Whether bilinear or bicubic downsampling is antialiased.</summary>
     public bool Antialias { get; }
 
     /// <summary>False: the crop is random.</summary>

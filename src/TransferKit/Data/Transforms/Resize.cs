@@ -1,3 +1,4 @@
+using TransferKit.NN;
 using TransferKit.Engine;
 
 namespace TransferKit.Data.Transforms;
@@ -12,7 +13,7 @@ public sealed class Resize : IImageTransform
     /// <summary>Resizes the shorter side to <paramref name="size"/>, keeping the aspect ratio.</summary>
     /// <param name="size">Length of the shorter side after resizing.</param>
     /// <param name="interpolation">Resampling method.</param>
-    /// <param name="antialias">Low-pass filter when downsampling (bilinear only), as PIL does.</param>
+    /// <param name="antialias">Low-pass filter when downsampling (bilinear and bicubic), as PIL does.</param>
     /// <param name="maxSize">Optional cap on the longer side.</param>
     public Resize(int size, InterpolationMode interpolation = InterpolationMode.Bilinear, bool antialias = true, int? maxSize = null)
     {
@@ -47,7 +48,7 @@ public sealed class Resize : IImageTransform
     /// <summary>Resampling method.</summary>
     public InterpolationMode Interpolation { get; }
 
-    /// <summary>Whether bilinear downsampling is antialiased.</summary>
+    /// <summary>Whether bilinear or bicubic downsampling is antialiased.</summary>
     public bool Antialias { get; }
 
     /// <summary>Always true.</summary>
