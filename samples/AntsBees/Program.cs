@@ -1,5 +1,7 @@
 // Ants vs bees with ResNet-18 (the PyTorch transfer-learning tutorial), two ways:
-//  (a) fine-tune every layer: SGD lr 1e-3, momentum 0.9, StepLR(7, 0.1), keep the best validation weights;
+//  (a) fine-tune every layer with the one-line path, ImageClassifier.FineTune: classes from the folders,
+//      transforms from the preprocessing, one epoch of the new head on the frozen backbone, then every
+//      layer with discriminative rates (fastai's fine_tune);
 //  (b) fixed feature extractor: freeze everything but a new fc Linear(512, 2); the frozen backbone's
 //      features are computed once (FeatureCache) and the head trains on them.
 // ImageNet weights cannot be downloaded here, so by default the backbone is the ResNet-18 that PyTorch
@@ -24,25 +26,19 @@ Console.WriteLine($"{train.Count} training and {val.Count} validation images, cl
 Console.WriteLine($"Backbone weights: {weights} at {inputSize}x{inputSize}");
 DataLoaderOptions Batches(bool shuffle) => new() { BatchSize = 32, Shuffle = shuffle, Seed = 1, NumWorkers = 2 };
 
-// (a) fine-tune all layers
+// (a) fine-tune all layers: one line (data/train and data/val are found by name)
 Torch.ManualSeed(0);
-using var finetuned = ModelBuilder.FromPretrained("resnet18", weights).ReplaceHead(train.Classes).WithPreprocessing(preprocessing).Build();
-var trainer = new Trainer(new TrainerOptions
-{
-    Epochs = epochs,
-    OptimizerFactory = m => new SGD(m.TrainableParameters(), 1e-3, momentum: 0.9),
-    SchedulerFactory = o => new StepLR(o, stepSize: 7, gamma: 0.1),
-});
-trainer.EpochCompleted += (_, e) => Console.WriteLine($"  (a) epoch {e.Epoch}: train loss {e.Train.Loss:F4} acc {e.Train.Accuracy:P1} | val loss {e.Validation!.Loss:F4} acc {e.Validation.Accuracy:P1} ({e.Duration.TotalSeconds:F1} s)");
 var clock = System.Diagnostics.Stopwatch.StartNew();
-var fineResult = trainer.Fit(finetuned,
-    new DataLoader(train, Batches(true), finetuned.Preprocessing.TrainTransform()),
-    new DataLoader(val, Batches(false), finetuned.Preprocessing.EvalTransform()));
-Console.WriteLine($"(a) fine-tuning: best val accuracy {fineResult.BestEpoch!.Validation!.Accuracy:P1} (epoch {fineResult.BestEpoch.Epoch}) in {clock.Elapsed.TotalSeconds:F0} s");
+using var finetuned = ImageClassifier.FineTune("resnet18", data, epochs,
+    new ImageClassifierOptions { WeightsFile = weights, Preprocessing = preprocessing, Loader = Batches(false), Seed = 1 });
+using var p1 = finetuned.ToPredictor(topK: 2);
+var valPredictions = p1.PredictBatch(val.Samples.Select(s => s.Path), batchSize: 32);
+double fineAccuracy = valPredictions.Zip(val.Samples).Count(p => p.First.Index == p.Second.Label) / (double)val.Count;
+Console.WriteLine($"(a) fine-tuning (1 head epoch + {epochs}): val accuracy {fineAccuracy:P1} in {clock.Elapsed.TotalSeconds:F0} s");
 
 // (b) fixed feature extractor with cached features
 Torch.ManualSeed(0);
-using var extractor = ModelBuilder.FromPretrained("resnet18", weights).FreezeBackbone().ReplaceHead(train.Classes).WithPreprocessing(preprocessing).Build();
+using var extractor = ModelBuilder.FromPretrained("resnet18", train.Classes, weightsFile: weights).FreezeBackbone().WithPreprocessing(preprocessing).Build();
 clock.Restart();
 var eval = extractor.Preprocessing.EvalTransform();
 using var trainFeatures = FeatureCache.Compute(extractor.ForwardFeatures, new DataLoader(train, Batches(false), eval));
@@ -58,7 +54,6 @@ var headResult = headTrainer.Fit(extractor.Head, new DataLoader(trainFeatures, B
 Console.WriteLine($"(b) fixed feature extractor: best val accuracy {headResult.BestEpoch!.Validation!.Accuracy:P1} (epoch {headResult.BestEpoch.Epoch}), 25 epochs in {clock.Elapsed.TotalSeconds:F1} s including the features");
 
 // A few validation predictions from both models
-using var p1 = finetuned.ToPredictor(topK: 2);
 using var p2 = extractor.ToPredictor(topK: 2);
 Console.WriteLine($"\n{"image",-40} {"true",-6} {"(a) fine-tuned",-18} {"(b) feature extractor",-18}");
 for (int k = 0; k < val.Count; k += val.Count / 8)

@@ -43,7 +43,7 @@ rows.Add(("small_cnn from scratch, 15 epochs, 64x64", scratch.BestEpoch!.Train.A
 
 // (2) frozen pretrained features + linear head
 Torch.ManualSeed(0);
-using var resnet = ModelBuilder.FromPretrained("resnet18", weights).FreezeBackbone().ReplaceHead(train.Classes)
+using var resnet = ModelBuilder.FromPretrained("resnet18", train.Classes, weightsFile: weights).FreezeBackbone()
     .WithPreprocessing(new Preprocessing(112, 128, ImageNet.Mean, ImageNet.Std)).Build();
 clock.Restart();
 var eval = resnet.Preprocessing.EvalTransform();

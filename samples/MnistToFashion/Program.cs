@@ -2,6 +2,7 @@
 // cross-entropy, SGD lr 0.01, batch 100.
 //   dotnet run -c Release --project samples/MnistToFashion -- <data folder with mnist/ and fashion-mnist/>
 using TransferKit.Data;
+using TransferKit.Data.Transforms;
 using TransferKit.NN;
 using TransferKit.Engine;
 using TransferKit.Training;
@@ -16,8 +17,8 @@ var fashionTrain = new MnistDataset(Path.Combine(dataRoot, "fashion-mnist"), tra
 var fashionTest = new MnistDataset(Path.Combine(dataRoot, "fashion-mnist"), train: false, MnistVariant.Fashion);
 
 // uint8 [28, 28, 1] -> float [784] in [0, 1]
-static Tensor Flatten(Tensor image, Random _) => image.To(ScalarType.Float32).Div(255).Flatten();
-DataLoader Loader(IImageDataset d, bool shuffle) => new(d, new DataLoaderOptions { BatchSize = 100, Shuffle = shuffle, Seed = 1 }, Flatten);
+var flatten = new Lambda((image, _) => image.To(ScalarType.Float32).Div(255).Flatten(), isDeterministic: true, "flatten");
+DataLoader Loader(IImageDataset d, bool shuffle) => new(d, new DataLoaderOptions { BatchSize = 100, Shuffle = shuffle, Seed = 1 }, flatten);
 
 using var mlp = new Sequential(new Linear(784, 100), new ReLU(), new Linear(100, 10));
 TrainerOptions Options() => new()
@@ -57,7 +58,7 @@ void PredictFew(string title, MnistDataset data)
     {
         using var scope = Torch.NewDisposeScope();
         using var sample = data.Get(k * 997);
-        var probabilities = mlp.Forward(Flatten(sample.Image, null!).Unsqueeze(0)).Softmax(1);
+        var probabilities = mlp.Forward(flatten.Apply(sample.Image).Unsqueeze(0)).Softmax(1);
         var (p, index) = probabilities.Max(1);
         Console.WriteLine($"  image {k * 997,5}: predicted {data.Classes[(int)index.Item<long>()],-12} ({p.Item<float>():P1}), true {data.Classes[(int)sample.Label]}");
     }

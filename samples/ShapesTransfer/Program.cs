@@ -2,7 +2,7 @@
 //  1. generate images of circles, squares and triangles (no download);
 //  2. train a small CNN (2 conv layers with pooling, 2 fully connected layers, dropout) from scratch;
 //  3. save it as a model package;
-//  4. load it with ModelBuilder.FromCheckpoint, freeze the conv layers, replace the last layer;
+//  4. load it with ModelBuilder.FromPackage, freeze the conv layers, replace the last layer;
 //  5. train on stars and pentagons; report test loss and accuracy of both stages;
 //  6. predict seen shapes and an unseen one (a hexagon); write the transferred model package.
 using Spectre.Console;
@@ -20,7 +20,7 @@ const int ImageSize = 32;
 var preprocessing = new Preprocessing(ImageSize, ImageSize, new[] { 0.5, 0.5, 0.5 }, new[] { 0.25, 0.25, 0.25 });
 var transform = preprocessing.EvalTransform();
 DataLoader Loader(IImageDataset data, bool shuffle) =>
-    new(data, new DataLoaderOptions { BatchSize = 32, Shuffle = shuffle, Seed = 7, NumWorkers = 2 }, transform.Apply);
+    new(data, new DataLoaderOptions { BatchSize = 32, Shuffle = shuffle, Seed = 7, NumWorkers = 2 }, transform);
 
 AnsiConsole.MarkupLine($"[bold]TransferKit shapes sample[/] — libtorch {Torch.LibTorchVersion}, {Torch.NumThreads} threads, output in [blue]{outputDir}[/]");
 
@@ -42,7 +42,7 @@ ShapeKind[] fresh = { ShapeKind.Star, ShapeKind.Pentagon };
 var newTrain = new SyntheticShapesDataset(fresh, count: 400, ImageSize, seed: 3);
 var newTest = new SyntheticShapesDataset(fresh, count: 400, ImageSize, seed: 4);
 
-using var transferred = ModelBuilder.FromCheckpoint(basePath)
+using var transferred = ModelBuilder.FromPackage(basePath)
     .FreezeBackbone().UnfreezeFrom("classifier.0")   // conv layers frozen; both fully connected layers train
     .ReplaceHead(newTrain.Classes)
     .Build();
@@ -61,7 +61,7 @@ var examples = new SyntheticShapesDataset(new[] { ShapeKind.Star, ShapeKind.Pent
 for (int k = 0; k < examples.Count; k++)
 {
     using var sample = examples.Get(k);
-    var prediction = predictor.Predict(sample.Image)[0];
+    var prediction = predictor.Predict(sample.Image);
     string drawn = examples.Classes[(int)sample.Label];
     string note = drawn == "hexagon" ? "[yellow]unseen class: the model can only answer star or pentagon[/]" : prediction.Label == drawn ? "[green]correct[/]" : "[red]wrong[/]";
     table.AddRow(drawn, prediction.Label, $"{prediction.Confidence:P1}", note);

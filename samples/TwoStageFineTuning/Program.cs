@@ -19,7 +19,7 @@ var val = new ImageFolderDataset(Path.Combine(data, "val"));
 
 Torch.ManualSeed(0);
 var preprocessing = new Preprocessing(112, 128, ImageNet.Mean, ImageNet.Std);
-using var model = ModelBuilder.FromPretrained("resnet18", weights)
+using var model = ModelBuilder.FromPretrained("resnet18", weightsFile: weights)
     .WithHead(new Sequential(new Dropout(0.2), new Linear(512, train.Classes.Count)), train.Classes)
     .WithPreprocessing(preprocessing)
     .WithBatchNormPolicy(BatchNormPolicy.AlwaysInferenceMode)
