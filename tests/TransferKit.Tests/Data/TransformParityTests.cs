@@ -40,6 +40,7 @@ public class TransformParityTests
     public static TheoryData<string> CloseCases() => new()
     {
         "resize_exact_up_down", "resize_no_antialias", "resize_nearest", "resize_max_size", "resize_float", "resized_crop",
+        "resize_bicubic_down", "resize_bicubic_up_down", "resize_bicubic_no_antialias", "resize_bicubic_float",
         "rotate_u8_bilinear_fill0", "rotate_u8_nearest_fill_rgb", "rotate_u8_bilinear_fill_gray", "rotate_f32_bilinear_nofill",
         "rotate_f32_nearest_nofill", "rotate_f32_bilinear_fill",
         "brightness_small_u8_1.3", "brightness_small_u8_0.45", "brightness_small_f32_1.7", "brightness_small_f32_0.6",
@@ -52,6 +53,13 @@ public class TransformParityTests
     public void Eval_pipeline_matches_torchvision_within_1e_2(string image)
     {
         var (max, _) = Compare($"eval_pipeline_{image}");
+        Assert.True(max <= 1e-2, $"max |TransferKit - torchvision| = {max}");
+    }
+
+    [TransformReferenceFact]
+    public void BicubicEvalPipelineMatchesTorchvisionWithin1e2()
+    {
+        var (max, _) = Compare("eval_pipeline_bicubic");
         Assert.True(max <= 1e-2, $"max |TransferKit - torchvision| = {max}");
     }
 
@@ -125,8 +133,11 @@ public class TransformParityTests
                 new Normalize(List("mean"), List("std"))).Apply(input),
             "resize_short" => new Resize(I("size"), antialias: Flag("antialias"),
                 maxSize: p.TryGetProperty("max_size", out var m) ? m.GetInt32() : null).Apply(input, random),
-            "resize" => ImageFunctional.Resize(input, I("height"), I("width"),
-                Flag("nearest") ? InterpolationMode.Nearest : InterpolationMode.Bilinear, Flag("antialias")),
+            "eval_pipeline_bicubic" => new Compose(new Resize(256, InterpolationMode.Bicubic), new CenterCrop(224), new ConvertImageDtype(ScalarType.Float32),
+                new Normalize(List("mean"), List("std"))).Apply(input),
+            "resize" => ImageFunctional.Resize(input, I("height"), I("width"), Flag("nearest") ? InterpolationMode.Nearest
+                : p.TryGetProperty("interpolation", out var mode) && mode.GetString() == "bicubic" ? InterpolationMode.Bicubic : InterpolationMode.Bilinear,
+                Flag("antialias")),
             "resized_crop" => ImageFunctional.ResizedCrop(input, I("top"), I("left"), I("crop_height"), I("crop_width"), I("height"), I("width")),
             "center_crop" => new CenterCrop(I("height"), I("width")).Apply(input),
             "crop" => ImageFunctional.Crop(input, I("top"), I("left"), I("height"), I("width")),
@@ -158,6 +169,12 @@ public class TransformParityTests
             var other => throw new ArgumentException($"unexpected fixture dtype {other}"),
         };
     }
+}
+
+/// <summary>A fact that needs PyTorch and the ants/bees images; skipped, with the reason, where either is missing.</summary>
+public sealed class TransformReferenceFactAttribute : FactAttribute
+{
+    public TransformReferenceFactAttribute() => Skip = new TransformReferenceTheoryAttribute().Skip;
 }
 
 /// <summary>A theory that needs PyTorch and the ants/bees images; skipped, with the reason, where either is missing.</summary>

@@ -81,6 +81,23 @@ case("resize_nearest", "resize", "ant_375x500",
      F.resize(img, [100, 333], interpolation=T.InterpolationMode.NEAREST), height=100, width=333, antialias=False, nearest=True)
 case("resize_max_size", "resize_short", "ant_375x500", F.resize(img, [200], max_size=250, antialias=True), size=200, max_size=250, antialias=True)
 case("resize_float", "resize", "small_f32", F.resize(inputs["small_f32"], [97, 301], antialias=True), height=97, width=301, antialias=True)
+# Bicubic (EfficientNet's weights): torchvision resizes uint8 in float32 with antialias, clamps to 0..255, rounds.
+BICUBIC = T.InterpolationMode.BICUBIC
+case("resize_bicubic_down", "resize", "ant_375x500", F.resize(img, [180, 240], interpolation=BICUBIC, antialias=True),
+     height=180, width=240, antialias=True, interpolation="bicubic")
+case("resize_bicubic_up_down", "resize", "ant_375x500", F.resize(img, [180, 700], interpolation=BICUBIC, antialias=True),
+     height=180, width=700, antialias=True, interpolation="bicubic")
+case("resize_bicubic_no_antialias", "resize", "ant_375x500", F.resize(img, [128, 160], interpolation=BICUBIC, antialias=False),
+     height=128, width=160, antialias=False, interpolation="bicubic")
+case("resize_bicubic_float", "resize", "small_f32", F.resize(inputs["small_f32"], [97, 301], interpolation=BICUBIC, antialias=True),
+     height=97, width=301, antialias=True, interpolation="bicubic")
+eval_bicubic = T.Compose([
+    T.Resize(256, interpolation=BICUBIC, antialias=True),
+    T.CenterCrop(224),
+    T.ConvertImageDtype(torch.float32),
+    T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+])
+case("eval_pipeline_bicubic", "eval_pipeline_bicubic", "ant_534x800", eval_bicubic(inputs["ant_534x800"]), mean=IMAGENET_MEAN, std=IMAGENET_STD)
 case("resized_crop", "resized_crop", "ant_375x500",
      F.resized_crop(img, 30, 41, 201, 250, [224, 224], antialias=True), top=30, left=41, crop_height=201, crop_width=250, height=224, width=224)
 
