@@ -24,6 +24,20 @@ public sealed record CsvImageDatasetOptions
 
     /// <summary>How images are decoded (RGB by default).</summary>
     public ImageDecodeOptions Decode { get; init; } = ImageDecodeOptions.Default with { Mode = ImageReadMode.Rgb };
+
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
+    public void Validate()
+    {
+        var check = new Engine.OptionsCheck(nameof(CsvImageDatasetOptions))
+            .Require(!string.IsNullOrEmpty(ImageColumn), "ImageColumn must name a column.")
+            .Require(!string.IsNullOrEmpty(LabelColumn), "LabelColumn must name a column.")
+            .Require(ImageColumn != LabelColumn, $"ImageColumn and LabelColumn must differ (both \"{ImageColumn}\").")
+            .Require(Separator is not ('"' or '\n' or '\r'), $"Separator cannot be a quote or a line break (was {(int)Separator}).")
+            .Require(Classes is null || Classes.Distinct().Count() == Classes.Count, "Classes must be distinct.")
+            .Require(Decode is not null, "Decode must not be null.");
+        Decode?.Check(check, "Decode.");
+        check.ThrowIfAny();
+    }
 }
 
 /// <summary>
@@ -44,6 +58,7 @@ public sealed class CsvImageDataset : IEncodedImageDataset
     {
         ArgumentNullException.ThrowIfNull(csvPath);
         options ??= new CsvImageDatasetOptions();
+        options.Validate();
         _decode = options.Decode;
         CsvPath = Path.GetFullPath(csvPath);
         ImageFolder = Path.GetFullPath(imageFolder ?? Path.GetDirectoryName(CsvPath)!);

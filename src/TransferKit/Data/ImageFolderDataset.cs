@@ -47,6 +47,19 @@ public sealed record ImageFolderOptions
     /// grayscale files don't break batches.
     /// </summary>
     public ImageDecodeOptions Decode { get; init; } = new() { Mode = ImageReadMode.Rgb };
+
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
+    public void Validate()
+    {
+        var check = new OptionsCheck(nameof(ImageFolderOptions))
+            .Require(Extensions is { Count: > 0 }, "At least one image extension is needed (Extensions is empty).")
+            .Require(Extensions is null || Extensions.All(e => e is { Length: > 1 } && e[0] == '.'),
+                $"Extensions must start with '.' (got {(Extensions is null ? "null" : string.Join(", ", Extensions.Select(e => $"\"{e}\"")))}).")
+            .Require(Enum.IsDefined(InvalidFiles), $"InvalidFiles {(int)InvalidFiles} is not an InvalidFilePolicy.")
+            .Require(Decode is not null, "Decode must not be null.");
+        Decode?.Check(check, "Decode.");
+        check.ThrowIfAny();
+    }
 }
 
 /// <summary>A file of an <see cref="ImageFolderDataset"/> and its label.</summary>
@@ -83,8 +96,7 @@ public sealed class ImageFolderDataset : IEncodedImageDataset
     {
         ArgumentNullException.ThrowIfNull(root);
         options ??= new ImageFolderOptions();
-        if (options.Extensions is null || options.Extensions.Count == 0)
-            throw new ArgumentException("At least one image extension is needed.", nameof(options));
+        options.Validate();
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"The image folder '{root}' does not exist.");
         Root = Path.GetFullPath(root);

@@ -69,6 +69,13 @@ public sealed record ImageDecodeOptions
     /// memory is allocated. Zero or less: no limit. <see cref="DefaultMaxPixels"/> by default.
     /// </summary>
     public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
+    public void Validate() => Check(new Engine.OptionsCheck(nameof(ImageDecodeOptions)), "").ThrowIfAny();
+
+    /// <summary>Records this object's problems in <paramref name="check"/>, each prefixed with <paramref name="prefix"/> (for options that hold one).</summary>
+    internal Engine.OptionsCheck Check(Engine.OptionsCheck check, string prefix) =>
+        check.Require(Enum.IsDefined(Mode), $"{prefix}Mode {(int)Mode} is not an ImageReadMode.");
 }
 
 /// <summary>What an image's header says, read by <see cref="ImageDecoder.ReadInfo(string, ImageReadMode)"/> without decoding pixels.</summary>

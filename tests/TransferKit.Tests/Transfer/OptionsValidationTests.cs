@@ -42,4 +42,29 @@ public sealed class OptionsValidationTests
             Assert.Contains(part, e.Message);
         Preprocessing.ImageNet().Validate();
     }
+
+    [Fact]
+    public void DatasetOptionsListEveryProblemIncludingTheirDecodeOptions()
+    {
+        var folder = new ImageFolderOptions
+        {
+            Extensions = new[] { "jpg" },
+            InvalidFiles = (InvalidFilePolicy)9,
+            Decode = new ImageDecodeOptions { Mode = (ImageReadMode)7 },
+        };
+        var e = Assert.Throws<ArgumentException>(folder.Validate);
+        Assert.Contains("ImageFolderOptions has 3 invalid settings", e.Message);
+        Assert.Contains("must start with '.'", e.Message);
+        Assert.Contains("InvalidFiles 9", e.Message);
+        Assert.Contains("Decode.Mode 7", e.Message);
+
+        var csv = new CsvImageDatasetOptions { ImageColumn = "x", LabelColumn = "x", Separator = '"', Classes = new[] { "a", "a" } };
+        e = Assert.Throws<ArgumentException>(() => new CsvImageDataset("does-not-matter.csv", null, csv));
+        Assert.Contains("CsvImageDatasetOptions has 3 invalid settings", e.Message);
+        Assert.Contains("must differ", e.Message);
+        Assert.Contains("Separator", e.Message);
+        Assert.Contains("Classes must be distinct", e.Message);
+        new ImageFolderOptions().Validate();
+        new CsvImageDatasetOptions().Validate();
+    }
 }
