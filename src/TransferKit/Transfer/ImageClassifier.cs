@@ -169,6 +169,11 @@ public static class ImageClassifier
 
     private static TransferModel CreateModel(string architecture, IReadOnlyList<string> labels, ImageClassifierOptions options)
     {
+        if (!ModelRegistry.Contains(architecture))
+            throw new ArgumentException($"Unknown architecture '{architecture}'. Registered: {string.Join(", ", ModelRegistry.Names)}.", nameof(architecture));
+        if (options.Pretrained && !PretrainedCatalog.For(architecture).Any())
+            throw new ArgumentException($"No pretrained weights are catalogued for '{architecture}': set ImageClassifierOptions.Pretrained = false to train it " +
+                $"from random initialisation, or pick one of {string.Join(", ", PretrainedCatalog.All.Select(w => w.Architecture).Distinct())}.", nameof(architecture));
         var builder = options.Pretrained
             ? ModelBuilder.FromPretrained(architecture, labels, options.WeightsTag, options.WeightsFile, options.Resolver)
             : ModelBuilder.FromArchitecture(architecture, labels.Count).ReplaceHead(labels);

@@ -69,7 +69,7 @@ public static class ModelPackage
         if (!File.Exists(path)) throw new FileNotFoundException($"Model package '{path}' does not exist.", path);
         var bytes = TorchSerializer.ReadExtraRecord(path, RecordName)
             ?? throw new CheckpointFormatException(path,
-                "it has no TransferKit model record: it is not a model package (for a plain PyTorch state dict use ModelBuilder.FromPretrained(architecture, weights: path))");
+                "it has no TransferKit model record: it is not a model package (for a plain PyTorch state dict use ModelBuilder.FromPretrained(architecture, weightsFile: path))");
         PackageInfo info;
         try
         {

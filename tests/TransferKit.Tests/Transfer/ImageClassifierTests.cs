@@ -81,4 +81,14 @@ public sealed class ImageClassifierTests
         Assert.Contains("WeightsTag and WeightsFile need Pretrained", e.Message);
         Assert.Contains("Loader: DataLoaderOptions: BatchSize must be at least 1", e.Message);
     }
+
+    [Fact]
+    public void AnArchitectureWithoutCataloguedWeightsSaysToTrainFromScratch()
+    {
+        using var folder = new ImageFolderFixture(trainValSplit: false, perClass: 2);
+        var e = Assert.Throws<ArgumentException>(() => ImageClassifier.FineTune("small_cnn", folder.Root, 1, Small with { Pretrained = true }));
+        Assert.Contains("Pretrained = false", e.Message);
+        Assert.Contains("resnet18", e.Message);
+        Assert.Contains("Registered:", Assert.Throws<ArgumentException>(() => ImageClassifier.FineTune("resnet19", folder.Root, 1, Small)).Message);
+    }
 }
