@@ -35,7 +35,9 @@ public sealed class ImageClassifierTests
         var predictions = predictor.PredictBatch(images.Select(i => i.Path));
         double accuracy = predictions.Zip(images).Count(p => p.First.Label == p.Second.Class) / (double)images.Count;
         Assert.True(accuracy >= 0.9, $"accuracy {accuracy:P1} on a trivially separable folder");
-        Assert.Equal(predictions[0].Probabilities, predictor.Predict(images[0].Path).Probabilities);
+        // One image alone may take other kernel paths than a batch: the same up to float rounding.
+        var alone = predictor.Predict(images[0].Path);
+        Approx.Equal(predictions[0].Probabilities.Select(p => (float)p).ToArray(), alone.Probabilities.Select(p => (float)p).ToArray(), 1e-6);
     }
 
     [Fact]
