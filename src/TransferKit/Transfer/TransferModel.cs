@@ -16,7 +16,8 @@ namespace TransferKit.Transfer;
 /// The model is the single owner of its network: the network's top-level modules are this model's
 /// children (so the keys carry no prefix), and the network itself is not exposed, so the head can
 /// only change through <see cref="ReplaceHead(IReadOnlyList{string})"/>, which keeps
-/// <see cref="Module.Parameters"/>, the state dict and <see cref="Forward(Tensor)"/> in step.
+/// <see cref="Module.Parameters"/>, the state dict and <see cref="Forward(Tensor)"/> in step
+/// (other top-level modules through <see cref="ReplaceChild"/>).
 /// Reach layers with <see cref="Module.GetSubmodule"/> (e.g. <c>model.GetSubmodule("layer4")</c>).
 /// </remarks>
 public sealed class TransferModel : Module
@@ -204,6 +205,26 @@ public sealed class TransferModel : Module
         HasCustomHead = custom;
         SyncChildren();
         return Refresh();
+    }
+
+    /// <summary>
+    /// Replaces a top-level module of the network (e.g. <c>avgpool</c>) and returns the old one (not
+    /// disposed: the caller decides), keeping the network and this model in step. The module that
+    /// holds the head is refused: use <see cref="ReplaceHead(IReadOnlyList{string})"/>, which also
+    /// updates the labels.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="name"/> is, or contains, the head.</exception>
+    /// <exception cref="KeyNotFoundException">No such child (the message lists them).</exception>
+    public new Module ReplaceChild(string name, Module replacement)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(replacement);
+        if (HeadPath == name || HeadPath.StartsWith(name + ".", StringComparison.Ordinal))
+            throw new InvalidOperationException($"'{name}' holds the head ({HeadPath}): replace it with ReplaceHead, which keeps the labels in step.");
+        var old = Network.ReplaceChild(name, replacement);
+        SyncChildren();
+        Refresh();
+        return old;
     }
 
     /// <summary>Checks labels for a head: at least one, all distinct.</summary>

@@ -51,4 +51,18 @@ public sealed class TransferModelOwnershipTests
         Assert.DoesNotContain(publicMembers.OfType<PropertyInfo>(), p => typeof(ClassifierModel).IsAssignableFrom(p.PropertyType));
         Assert.DoesNotContain(publicMembers.OfType<MethodInfo>(), m => typeof(ClassifierModel).IsAssignableFrom(m.ReturnType));
     }
+
+    [Fact]
+    public void ReplacingATopLevelModuleChangesTheNetworkToo()
+    {
+        using var model = ModelBuilder.FromArchitecture("small_cnn", 3).Build();
+        var pool = new AdaptiveAvgPool2d(2);
+        using var old = model.ReplaceChild("avgpool", pool);
+        Assert.Same(pool, model.GetSubmodule("avgpool"));
+        using var scope = Torch.NewDisposeScope();
+        model.Eval();
+        // avgpool to 2x2 gives the first Linear 64 * 4 inputs instead of 64 * 16: the network really uses the new module.
+        Assert.Throws<TorchException>(() => model.Forward(Torch.Zeros(1, 3, 32, 32)));
+        Assert.Contains("ReplaceHead", Assert.Throws<InvalidOperationException>(() => model.ReplaceChild("classifier", new Sequential(new Identity()))).Message);
+    }
 }
