@@ -84,15 +84,21 @@ public class FineTuningTests
             Trainer = new TrainerOptions { MonitorMetric = "train_loss", RestoreBestWeights = false },
         };
         var result = FineTuning.FineTune(model, loader, options: options);
-        Assert.Single(result.HeadStage.History.Epochs);
-        Assert.Equal(2, result.FullStage.History.Epochs.Count);
+        Assert.Equal(3, result.Training.History.Epochs.Count); // one run, one history
+        Assert.Equal(2, result.UnfrozeAtEpoch);
+        Assert.Equal(new[] { 1e-2 }, result.Training.History.Epochs[0].LearningRates); // the head alone
         Assert.False(model.IsBackboneFrozen);
         var after = Snapshot(model);
         Assert.NotEqual(initial["features.0.weight"], after["features.0.weight"]);
         Assert.NotEqual(initial["classifier.3.weight"], after["classifier.3.weight"]);
-        // Stage two's first epoch used half the base rate for the head and 1/100 of that for the first stage.
-        var rates = result.FullStage.History.Epochs[0].LearningRates;
-        Assert.Equal(5e-3, rates[^1], 12);
-        Assert.Equal(5e-5, rates[0], 12);
+        // From the unfreeze on: the head (group 0) at half the base rate, then one group per backbone
+        // stage from 1/100 of that (the earliest) upwards; the cosine schedule then halves them all.
+        var rates = result.Training.History.Epochs[1].LearningRates;
+        Assert.True(rates.Count > 2, $"{rates.Count} groups");
+        Assert.Equal(5e-3, rates[0], 12);
+        Assert.Equal(5e-5, rates[1], 12);
+        Assert.True(rates.Skip(1).Zip(rates.Skip(2)).All(p => p.First < p.Second), string.Join(", ", rates));
+        var last = result.Training.History.Epochs[2].LearningRates;
+        for (int g = 0; g < rates.Count; g++) Assert.Equal(rates[g] / 2, last[g], 12);
     }
 }
