@@ -149,7 +149,8 @@ public sealed class Trainer
             foreach (var c in builtIns.OfType<IDisposable>()) c.Dispose();
         }
         var best = Improvement.BestEpoch(history, monitor, higherIsBetter, _options.EarlyStoppingMinDelta);
-        return new TrainingResult(history, best, context.StopRequested, context.StopReason);
+        bool early = context.StopRequested && context.Epoch < _options.Epochs;
+        return new TrainingResult(history, best, early, early ? context.StopReason : null);
     }
 
     /// <summary>The callbacks the options ask for: logging, schedule, best weights, early stopping, progress (first), checkpoint (last).</summary>

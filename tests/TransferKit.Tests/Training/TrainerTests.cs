@@ -9,45 +9,6 @@ namespace TransferKit.Tests.Training;
 [Collection(SerialCollection.Name)]
 public class TrainerTests
 {
-    /// <summary>Two Gaussian blobs in 2-D (class 0 around (-1,-1), class 1 around (1,1)), fresh tensors per enumeration.</summary>
-    private sealed class Blobs : IEnumerable<Batch>, IReadOnlyCollection<Batch>
-    {
-        private readonly float[] _x;
-        private readonly long[] _y;
-        private readonly int _batchSize;
-
-        public Blobs(int samples, int batchSize, int seed, bool randomLabels = false, bool invertedLabels = false)
-        {
-            var rng = new Random(seed);
-            _x = new float[samples * 2];
-            _y = new long[samples];
-            for (int k = 0; k < samples; k++)
-            {
-                long label = k % 2;
-                float centre = label == 0 ? -1 : 1;
-                _x[2 * k] = centre + (float)(rng.NextDouble() - 0.5);
-                _x[2 * k + 1] = centre + (float)(rng.NextDouble() - 0.5);
-                _y[k] = randomLabels ? rng.Next(2) : invertedLabels ? 1 - label : label;
-            }
-            _batchSize = batchSize;
-        }
-
-        public int Count => (_y.Length + _batchSize - 1) / _batchSize;
-
-        public IEnumerator<Batch> GetEnumerator()
-        {
-            for (int start = 0; start < _y.Length; start += _batchSize)
-            {
-                int n = Math.Min(_batchSize, _y.Length - start);
-                yield return new Batch(
-                    Torch.FromArray(_x.AsSpan(2 * start, 2 * n).ToArray(), n, 2).DetachFromDisposeScope(),
-                    Torch.FromArray(_y.AsSpan(start, n).ToArray()).DetachFromDisposeScope());
-            }
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
-
     private static Sequential Mlp()
     {
         Torch.ManualSeed(42);
