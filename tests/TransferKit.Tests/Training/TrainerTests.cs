@@ -7,6 +7,7 @@ namespace TransferKit.Tests.Training;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class TrainerTests
 {
     private static Sequential Mlp()
@@ -16,7 +17,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Fit_learns_a_separable_problem_and_reports_metrics_progress_and_events()
+    public void FitLearnsASeparableProblemAndReportsMetricsProgressAndEvents()
     {
         using var model = Mlp();
         var options = new TrainerOptions { Epochs = 5, LearningRate = 0.1 };
@@ -42,7 +43,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void The_best_weights_by_the_monitored_metric_are_restored()
+    public void TheBestWeightsByTheMonitoredMetricAreRestored()
     {
         using var model = Mlp();
         // Validation labels are the inverse of the training labels: every epoch of learning makes
@@ -61,7 +62,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Early_stopping_ends_the_run_after_patience_epochs_without_improvement()
+    public void EarlyStoppingEndsTheRunAfterPatienceEpochsWithoutImprovement()
     {
         using var model = Mlp();
         var options = new TrainerOptions { Epochs = 30, LearningRate = 1e-6, EarlyStoppingPatience = 2, EarlyStoppingMinDelta = 0.05 };
@@ -71,7 +72,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Gradient_accumulation_over_two_half_batches_equals_one_full_batch()
+    public void GradientAccumulationOverTwoHalfBatchesEqualsOneFullBatch()
     {
         using var a = Mlp();
         using var b = Mlp();
@@ -87,7 +88,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Cancellation_stops_after_the_current_batch()
+    public void CancellationStopsAfterTheCurrentBatch()
     {
         using var model = Mlp();
         using var cts = new CancellationTokenSource();
@@ -102,7 +103,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Two_thousand_training_steps_keep_the_live_tensor_count_flat()
+    public void TwoThousandTrainingStepsKeepTheLiveTensorCountFlat()
     {
         using var model = Mlp();
         var trainer = new Trainer(new TrainerOptions { Epochs = 1, LearningRate = 0.01, MaxGradientNorm = 1.0, MonitorMetric = "train_loss" });
@@ -114,7 +115,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Bad_options_are_explained_before_training()
+    public void BadOptionsAreExplainedBeforeTraining()
     {
         Assert.Contains("Epochs must be at least 1", Assert.Throws<ArgumentException>(() => new Trainer(new TrainerOptions { Epochs = 0 })).Message);
         Assert.Contains("Unknown metric 'accuracy'", Assert.Throws<ArgumentException>(() => new Trainer(new TrainerOptions { MonitorMetric = "accuracy" })).Message);
@@ -124,7 +125,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void ClipGradNorm_scales_gradients_to_the_maximum_norm()
+    public void ClipGradNormScalesGradientsToTheMaximumNorm()
     {
         using var scope = Torch.NewDisposeScope();
         var p = Torch.FromArray(new float[] { 1, 1 }).RequiresGrad_();
@@ -137,7 +138,7 @@ public class TrainerTests
     }
 
     [Fact]
-    public void Bf16_autocast_runs_linear_layers_in_bfloat16()
+    public void Bf16AutocastRunsLinearLayersInBfloat16()
     {
         using var scope = Torch.NewDisposeScope();
         using var fc = new Linear(4, 3);
