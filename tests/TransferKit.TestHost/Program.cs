@@ -1,11 +1,11 @@
 // Test host: runs a small, deterministic FineTune with a resume checkpoint, so that a test can
 // kill it (SIGKILL) mid-run and resume it in another process.
 //
-//   dotnet TransferKit.TestHost.dll finetune <checkpoint> <final-weights> [--resume] [--slow-after-epoch N]
+//   dotnet TransferKit.TestHost.dll finetune <checkpoint> <final-weights> [--resume] [--hang-in-epoch N]
 //
 // Prints "epoch N" after each epoch and "done" at the end; writes the final state dict to
-// <final-weights>. --slow-after-epoch sleeps after each batch of later epochs (numerics unchanged),
-// which leaves the test time to kill the run in the middle of an epoch.
+// <final-weights>. --hang-in-epoch N stops making progress after the second batch of epoch N (it
+// sleeps until killed), so that a test kills the run in the middle of an epoch, always at the same point.
 using TransferKit.Data;
 using TransferKit.Engine;
 using TransferKit.Models;
@@ -15,14 +15,14 @@ using TransferKit.Transfer;
 
 if (args.Length < 3 || args[0] != "finetune")
 {
-    Console.Error.WriteLine("usage: finetune <checkpoint> <final-weights> [--resume] [--slow-after-epoch N]");
+    Console.Error.WriteLine("usage: finetune <checkpoint> <final-weights> [--resume] [--hang-in-epoch N]");
     return 2;
 }
 string checkpoint = args[1], weights = args[2];
 bool resume = args.Contains("--resume");
-int slowAfter = int.MaxValue;
-int at = Array.IndexOf(args, "--slow-after-epoch");
-if (at >= 0) slowAfter = int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture);
+int hangIn = int.MaxValue;
+int at = Array.IndexOf(args, "--hang-in-epoch");
+if (at >= 0) hangIn = int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture);
 
 Torch.UseDeterministicAlgorithms(true);
 Torch.NumThreads = 1;
@@ -40,7 +40,7 @@ var options = new FineTuneOptions
         MonitorMetric = "train_loss",
         RestoreBestWeights = false,
         CheckpointPath = checkpoint,
-        Callbacks = new TrainerCallback[] { new Report(slowAfter) },
+        Callbacks = new TrainerCallback[] { new Report(hangIn) },
     },
 };
 var result = resume
@@ -50,12 +50,14 @@ using (var state = model.StateDict()) TorchSerializer.SaveStateDict(weights, sta
 Console.WriteLine($"done: {result.Training.History.Epochs.Count} epochs, unfroze at {result.UnfrozeAtEpoch}");
 return 0;
 
-/// <summary>Prints each finished epoch; sleeps after each batch of the epochs after <c>slowAfter</c>.</summary>
-internal sealed class Report(int slowAfter) : TrainerCallback
+/// <summary>Prints each finished epoch; hangs after the second batch of epoch <c>hangIn</c>.</summary>
+internal sealed class Report(int hangIn) : TrainerCallback
 {
     public override void OnBatchEnd(TrainerContext context)
     {
-        if (context.Epoch > slowAfter) Thread.Sleep(300);
+        if (context.Epoch != hangIn || context.BatchesDone != 2) return;
+        Console.WriteLine($"hanging in epoch {context.Epoch}");
+        Thread.Sleep(Timeout.Infinite);
     }
 
     public override void OnEpochEnd(TrainerContext context) => Console.WriteLine($"epoch {context.Epoch}");
