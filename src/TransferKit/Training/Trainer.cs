@@ -35,8 +35,7 @@ public sealed class Trainer
         _options.Validate();
         _userCallbacks = _options.Callbacks.Concat(callbacks).ToArray();
         if (_userCallbacks.Any(c => c is null)) throw new ArgumentException("A callback is null.", nameof(callbacks));
-        var duplicate = _userCallbacks.OfType<IStatefulCallback>().GroupBy(c => c.StateKey).FirstOrDefault(g => g.Count() > 1);
-        if (duplicate is not null) throw new ArgumentException($"Two callbacks save their state under the same key '{duplicate.Key}'.", nameof(callbacks));
+        CheckStateKeys(_userCallbacks);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -111,6 +110,7 @@ public sealed class Trainer
         var loss = _options.Loss ?? ownLoss!;
         var builtIns = BuiltInCallbacks(progress, out var writers);
         var callbacks = builtIns.Concat(_userCallbacks).Concat(writers).ToArray();
+        CheckStateKeys(callbacks);
         var context = new TrainerContext(model, optimizer, _options, history, monitor, higherIsBetter, _logger, cancellationToken) { Callbacks = callbacks };
         try
         {
@@ -166,13 +166,21 @@ public sealed class Trainer
         return list;
     }
 
+    private static void CheckStateKeys(IEnumerable<TrainerCallback> callbacks)
+    {
+        var duplicate = callbacks.OfType<IStatefulCallback>().GroupBy(c => c.StateKey).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException(
+                $"Two callbacks save their state under the same key '{duplicate.Key}' ({string.Join(", ", duplicate.Select(c => c.GetType().Name))}); " +
+                "a built-in that TrainerOptions adds (SchedulerFactory, RestoreBestWeights, EarlyStoppingPatience) must not also be in Callbacks.");
+    }
+
     private void ImportCallbackStates(TrainingCheckpoint resume, IReadOnlyList<TrainerCallback> callbacks, TrainerContext context)
     {
         var seen = new HashSet<string>();
         foreach (var callback in callbacks.OfType<IStatefulCallback>())
         {
-            if (!seen.Add(callback.StateKey))
-                throw new InvalidOperationException($"Two callbacks save their state under the same key '{callback.StateKey}'.");
+            seen.Add(callback.StateKey);
             if (resume.CallbackState(callback.StateKey) is { } state) callback.ImportState(state, context);
             else _logger.LogWarning("The checkpoint {Path} has no state for callback '{Key}'; it starts afresh", resume.Path, callback.StateKey);
         }

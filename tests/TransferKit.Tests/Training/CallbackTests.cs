@@ -205,6 +205,9 @@ public sealed class CallbackTests : IDisposable
         Assert.Contains("Unknown metric 'val_nope'", message);
         Assert.Contains("built-in name", Assert.Throws<ArgumentException>(() => new Trainer(new TrainerOptions { Metrics = new Metric[] { new Named("accuracy") } })).Message);
         _ = new Trainer(new TrainerOptions { Metrics = new Metric[] { new Named("mine") }, MonitorMetric = "val_mine" }); // a user metric can be monitored
+        using var model = Mlp();
+        var twice = new Trainer(new TrainerOptions { EarlyStoppingPatience = 2, MonitorMetric = "train_loss", Callbacks = new TrainerCallback[] { new EarlyStopping(3) } });
+        Assert.Contains("same key 'early_stopping'", Assert.Throws<ArgumentException>(() => twice.Fit(model, new Blobs(10, 5, 1))).Message);
     }
 
     private sealed class Named(string name) : Metric(name, higherIsBetter: true)
