@@ -96,5 +96,5 @@ static TrainingResult Train(string title, Trainer trainer, TransferModel model, 
 static void Report(string stage, PhaseMetrics test, IReadOnlyList<string> classes)
 {
     AnsiConsole.MarkupLine($"[bold]{stage} test:[/] loss {test.Loss:F4}, accuracy {test.Accuracy:P1} on {test.Samples} images");
-    AnsiConsole.WriteLine(test.Confusion.ToString(classes));
+    AnsiConsole.WriteLine(test.Confusion!.ToString(classes));
 }

@@ -27,8 +27,11 @@ public static class LearningRateFinder
     /// <param name="endLr">Last rate.</param>
     /// <param name="steps">Number of steps.</param>
     /// <param name="smoothing">Weight of the past in the loss average (0.98 in fastai).</param>
+    /// <param name="loss">The loss (default: plain cross-entropy), as the trainer would use it.</param>
+    /// <param name="cancellationToken">Stops between steps (the weights are restored, then <see cref="OperationCanceledException"/> is thrown).</param>
     public static LearningRateFinderResult Run(Module model, IEnumerable<Batch> train, Func<Module, Optimizer> optimizerFactory,
-        double startLr = 1e-7, double endLr = 10, int steps = 100, double smoothing = 0.98)
+        double startLr = 1e-7, double endLr = 10, int steps = 100, double smoothing = 0.98, TrainingLoss? loss = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
@@ -41,6 +44,8 @@ public static class LearningRateFinder
         var rates = new List<double>();
         var losses = new List<double>();
         bool diverged = false;
+        using var ownLoss = loss is null ? new CrossEntropyLoss() : null;
+        var lossFunction = loss ?? ownLoss!;
         try
         {
             using var optimizer = optimizerFactory(model);
@@ -56,19 +61,20 @@ public static class LearningRateFinder
                     using (batch)
                     {
                         if (step >= steps) break;
+                        cancellationToken.ThrowIfCancellationRequested();
                         double lr = startLr * Math.Pow(factor, step);
                         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-                        double loss;
+                        double value;
                         using (var scope = Torch.NewDisposeScope())
                         {
-                            var value = Functional.CrossEntropy(model.Forward(batch.Inputs), batch.Targets);
-                            value.Backward();
-                            loss = value.Item<double>();
+                            var batchLoss = lossFunction.Compute(model.Forward(batch.Inputs).To(ScalarType.Float32), batch, TrainingPhase.Train);
+                            batchLoss.Backward();
+                            value = batchLoss.Item<double>();
                         }
                         optimizer.Step();
                         optimizer.ZeroGrad();
                         step++;
-                        average = smoothing * average + (1 - smoothing) * loss;
+                        average = smoothing * average + (1 - smoothing) * value;
                         double smoothed = average / (1 - Math.Pow(smoothing, step));
                         rates.Add(lr);
                         losses.Add(smoothed);

@@ -1,44 +1,73 @@
+using TransferKit.Data;
 using TransferKit.Engine;
 
 namespace TransferKit.Training;
 
-/// <summary>Accumulates loss, top-1/top-k hits and the confusion matrix over the batches of one phase.</summary>
+/// <summary>
+/// Accumulates the metrics of one phase over its batches: loss, top-1/top-k hits and the confusion
+/// matrix for class-index targets, per-label accuracy for multi-label targets, and user metrics.
+/// </summary>
 internal sealed class PhaseAccumulator
 {
     private readonly int _topK;
+    private readonly IReadOnlyList<Metric> _custom;
     private double _lossSum;
-    private long _topKHits;
+    private long _topKHits, _labelHits, _labels;
     private ConfusionMatrix? _confusion;
+    private bool? _multiLabel;
 
-    public PhaseAccumulator(int topK) => _topK = topK;
+    public PhaseAccumulator(int topK, IReadOnlyList<Metric> custom)
+    {
+        _topK = topK;
+        _custom = custom;
+        foreach (var m in custom) m.Reset();
+    }
 
     public long Samples { get; private set; }
 
     public double MeanLoss => Samples == 0 ? 0 : _lossSum / Samples;
 
-    public double Accuracy => _confusion?.Accuracy ?? 0;
+    public double Accuracy => _multiLabel == true ? (_labels == 0 ? 0 : (double)_labelHits / _labels) : _confusion?.Accuracy ?? 0;
 
-    /// <summary>Adds a batch's detached logits [N, C], targets [N] and mean loss.</summary>
-    public void Add(Tensor logits, Tensor targets, double meanLoss)
+    /// <summary>Adds a batch's detached outputs [N, C], the batch and its mean loss.</summary>
+    public void Add(Tensor outputs, Batch batch, double meanLoss)
     {
         using var scope = Torch.NewDisposeScope();
+        var targets = batch.Targets;
         long n = targets.Size(0);
-        int classes = (int)logits.Size(1);
-        _confusion ??= new ConfusionMatrix(classes);
-        if (_confusion.ClassCount != classes)
-            throw new InvalidOperationException($"The model produced {classes} logits per sample, but earlier batches had {_confusion.ClassCount}.");
-        _confusion.Add(logits, targets);
-        int k = Math.Min(_topK, classes);
-        var (_, top) = logits.TopK(k, dim: 1);
-        _topKHits += top.Eq(targets.To(ScalarType.Int64).Unsqueeze(1)).Sum().Item<long>();
+        bool multiLabel = targets.NDim == 2 && targets.Dtype.IsFloatingPoint();
+        if (_multiLabel is { } before && before != multiLabel)
+            throw new InvalidOperationException("A phase mixed class-index targets [N] with multi-label targets [N, C].");
+        _multiLabel = multiLabel;
+        int classes = (int)outputs.Size(1);
+        if (multiLabel)
+        {
+            // One host read per batch, as for the confusion matrix: labels whose logit sign matches the target.
+            _labelHits += outputs.Gt(0).Eq(targets.Gt(0.5)).Sum().Item<long>();
+            _labels += n * classes;
+        }
+        else
+        {
+            _confusion ??= new ConfusionMatrix(classes);
+            if (_confusion.ClassCount != classes)
+                throw new InvalidOperationException($"The model produced {classes} logits per sample, but earlier batches had {_confusion.ClassCount}.");
+            _confusion.Add(outputs, targets);
+            int k = Math.Min(_topK, classes);
+            var (_, top) = outputs.TopK(k, dim: 1);
+            _topKHits += top.Eq(targets.To(ScalarType.Int64).Unsqueeze(1)).Sum().Item<long>();
+        }
+        foreach (var m in _custom) m.Update(outputs, batch);
         _lossSum += meanLoss * n;
         Samples += n;
     }
 
     public PhaseMetrics Result()
     {
+        var custom = _custom.Count == 0 ? PhaseMetrics.NoCustom : _custom.ToDictionary(m => m.Name, m => m.Compute());
+        if (_multiLabel == true)
+            return new PhaseMetrics(MeanLoss, Accuracy, double.NaN, 0, null, Samples) { Custom = custom };
         var confusion = _confusion ?? new ConfusionMatrix(1);
         int k = Math.Min(_topK, confusion.ClassCount);
-        return new PhaseMetrics(MeanLoss, Accuracy, Samples == 0 ? 0 : (double)_topKHits / Samples, k, confusion, Samples);
+        return new PhaseMetrics(MeanLoss, Accuracy, Samples == 0 ? 0 : (double)_topKHits / Samples, k, confusion, Samples) { Custom = custom };
     }
 }

@@ -8,25 +8,39 @@ using TransferKit.Data;
 namespace TransferKit.Training;
 
 /// <summary>
-/// Trains a classifier: per epoch a training phase (forward, cross-entropy, backward, optimizer
-/// step, with optional gradient accumulation, clipping and bf16 autocast) and a validation phase;
-/// metrics (loss, accuracy, top-k, per-class precision/recall/F1, confusion matrix); keeping the
-/// best weights by a chosen metric; early stopping; learning-rate schedules; cancellation after
-/// the current batch; logging, progress and events. Every intermediate tensor of a step is freed
-/// when the step ends.
+/// Trains a model: per epoch a training phase (forward, loss, backward, optimizer step, with
+/// optional gradient accumulation, clipping and bf16 autocast) and a validation phase, measuring
+/// the loss and metrics (<see cref="MetricRegistry"/>). Everything else is a
+/// <see cref="TrainerCallback"/>: learning-rate schedules, best-weight restore, early stopping,
+/// checkpoints, progress and logging are built-in callbacks that <see cref="TrainerOptions"/> adds,
+/// and user callbacks (<see cref="TrainerOptions.Callbacks"/> or the constructor) can stop training,
+/// change the optimizer's groups, or freeze and unfreeze layers. Cancellation stops after the
+/// current batch, writes the resume checkpoint when one is configured and throws
+/// <see cref="OperationCanceledException"/>. Every intermediate tensor of a step is freed when the step ends.
 /// </summary>
 public sealed class Trainer
 {
     private readonly TrainerOptions _options;
     private readonly ILogger _logger;
+    private readonly TrainerCallback[] _userCallbacks;
 
     /// <summary>Creates a trainer; the options are validated now.</summary>
-    public Trainer(TrainerOptions options, ILogger<Trainer>? logger = null)
+    public Trainer(TrainerOptions options, ILogger<Trainer>? logger = null) : this(options, Array.Empty<TrainerCallback>(), logger) { }
+
+    /// <summary>Creates a trainer with callbacks (run after those of <see cref="TrainerOptions.Callbacks"/>); the options are validated now.</summary>
+    public Trainer(TrainerOptions options, IEnumerable<TrainerCallback> callbacks, ILogger<Trainer>? logger = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
+        ArgumentNullException.ThrowIfNull(callbacks);
         _options.Validate();
+        _userCallbacks = _options.Callbacks.Concat(callbacks).ToArray();
+        if (_userCallbacks.Any(c => c is null)) throw new ArgumentException("A callback is null.", nameof(callbacks));
+        CheckStateKeys(_userCallbacks);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
+
+    /// <summary>The user callbacks (options' first), in calling order.</summary>
+    public IReadOnlyList<TrainerCallback> Callbacks => _userCallbacks;
 
     /// <summary>Raised after every epoch with its metrics.</summary>
     public event EventHandler<EpochResult>? EpochCompleted;
@@ -38,17 +52,19 @@ public sealed class Trainer
     /// Trains <paramref name="model"/> on <paramref name="train"/> (enumerated once per epoch) and
     /// measures it on <paramref name="validation"/> after each epoch. Batches are disposed after use.
     /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled (the resume checkpoint was written first).</exception>
     public TrainingResult Fit(Module model, IEnumerable<Batch> train, IEnumerable<Batch>? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Run(model, train, validation, progress, cancellationToken, resume: null);
 
     /// <summary>
-    /// Continues a run from a checkpoint written by <see cref="TrainerOptions.CheckpointPath"/>:
-    /// restores the weights, frozen parameters, optimizer state, schedule, RNG state, history and
-    /// best weights, then trains the remaining epochs (skipping the batches a cancelled epoch had
-    /// already done). <paramref name="model"/> must have the checkpoint's architecture; the batch
-    /// sources should be the same (an <see cref="IEpochAware"/> loader reproduces each epoch's
-    /// order). In deterministic mode the result equals an uninterrupted run.
+    /// Continues a run from a checkpoint written by <see cref="TrainerOptions.CheckpointPath"/> (or a
+    /// <see cref="CheckpointWriter"/>): restores the weights, frozen parameters, the optimizer's groups
+    /// (also those added during the run) and state, RNG state, history and every stateful callback,
+    /// then trains the remaining epochs (skipping the batches an interrupted epoch had done).
+    /// <paramref name="model"/> must have the checkpoint's architecture, the trainer the same options
+    /// and callbacks; the batch sources should be the same (an <see cref="IEpochAware"/> loader
+    /// reproduces each epoch's order). In deterministic mode the result equals an uninterrupted run.
     /// </summary>
     public TrainingResult Resume(string checkpointPath, Module model, IEnumerable<Batch> train, IEnumerable<Batch>? validation = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -58,13 +74,23 @@ public sealed class Trainer
         return Run(model, train, validation, progress, cancellationToken, checkpoint);
     }
 
+    /// <summary>Measures a model in evaluation mode (no gradients) on a batch source.</summary>
+    public PhaseMetrics Evaluate(Module model, IEnumerable<Batch> data, IProgress<TrainingProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        using var ownLoss = _options.Loss is null ? _options.CreateDefaultLoss() : null;
+        var reporter = progress is null ? Array.Empty<TrainerCallback>() : new TrainerCallback[] { new ProgressReporter(progress) };
+        return RunEvaluation(model, data, _options.Loss ?? ownLoss!, null, reporter);
+    }
+
     private TrainingResult Run(Module model, IEnumerable<Batch> train, IEnumerable<Batch>? validation,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, TrainingCheckpoint? resume)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         string monitor = validation is null && _options.MonitorMetric.StartsWith("val_", StringComparison.Ordinal) ? "train_loss" : _options.MonitorMetric;
-        bool lowerIsBetter = MetricDirection.IsLowerBetter(monitor);
+        bool higherIsBetter = MetricRegistry.HigherIsBetter(monitor, _options.Metrics);
 
         if (resume is not null)
         {
@@ -74,186 +100,206 @@ public sealed class Trainer
         }
         using var optimizer = _options.OptimizerFactory?.Invoke(model)
             ?? new SGD(model.TrainableParameters(), _options.LearningRate, momentum: 0.9);
-        var scheduler = _options.SchedulerFactory?.Invoke(optimizer);
-        var history = resume?.History ?? new History();
-        Dictionary<string, Tensor>? bestWeights = null;
-        EpochResult? best = null;
-        int epochsWithoutImprovement = 0, firstEpoch = 1, skipBatches = 0;
-        bool stoppedEarly = false, cancelled = false;
         if (resume is not null)
         {
+            resume.RestoreParamGroups(optimizer, model);
             optimizer.ImportState(resume.Optimizer);
-            scheduler?.SetStep(resume.SchedulerStep);
-            Torch.SetRngState(resume.RngState);
-            if (resume.Best is not null) bestWeights = resume.Best.ToDictionary(p => p.Key, p => p.Value.Clone().DetachFromDisposeScope());
-            best = history.Epochs.FirstOrDefault(e => e.Epoch == resume.BestEpoch);
-            epochsWithoutImprovement = resume.EpochsWithoutImprovement;
-            firstEpoch = resume.EpochsDone + 1;
-            skipBatches = resume.BatchesDone;
-            _logger.LogInformation("Resuming after epoch {Epoch} (and {Batches} batches of the next)", resume.EpochsDone, skipBatches);
         }
-
-        _logger.LogInformation("Training {Parameters} of {Total} parameters for {Epochs} epochs, monitoring {Metric}",
-            model.ParameterCount(trainableOnly: true), model.ParameterCount(), _options.Epochs, monitor);
+        var history = resume?.History ?? new History();
+        using var ownLoss = _options.Loss is null ? _options.CreateDefaultLoss() : null;
+        var loss = _options.Loss ?? ownLoss!;
+        var builtIns = BuiltInCallbacks(progress, out var writers);
+        var callbacks = builtIns.Concat(_userCallbacks).Concat(writers).ToArray();
+        CheckStateKeys(callbacks);
+        var context = new TrainerContext(model, optimizer, _options, history, monitor, higherIsBetter, _logger, cancellationToken) { Callbacks = callbacks };
         try
         {
-            for (int epoch = firstEpoch; epoch <= _options.Epochs; epoch++)
+            foreach (var c in callbacks) c.OnFitStart(context);
+            int firstEpoch = 1, skipBatches = 0;
+            if (resume is not null)
             {
+                ImportCallbackStates(resume, callbacks, context);
+                Torch.SetRngState(resume.RngState);
+                firstEpoch = resume.EpochsDone + 1;
+                skipBatches = resume.BatchesDone;
+                _logger.LogInformation("Resuming after epoch {Epoch} (and {Batches} batches of the next)", resume.EpochsDone, skipBatches);
+            }
+            for (int epoch = firstEpoch; epoch <= _options.Epochs && !context.StopRequested; epoch++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
                 var clock = Stopwatch.StartNew();
+                context.Epoch = epoch;
+                foreach (var c in callbacks) c.OnEpochStart(context);
                 var learningRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
-                var trainMetrics = TrainEpoch(model, train, optimizer, scheduler, epoch, skipBatches, progress, cancellationToken, out int batchesDone, out cancelled);
+                var trainMetrics = TrainEpoch(context, train, loss, skipBatches, callbacks);
                 skipBatches = 0;
-                if (cancelled)
-                {
-                    _logger.LogWarning("Training cancelled during epoch {Epoch} after {Batches} batches", epoch, batchesDone);
-                    SaveCheckpoint(model, optimizer, scheduler, epoch - 1, batchesDone, history, bestWeights, best, epochsWithoutImprovement);
-                    break;
-                }
-                var valMetrics = validation is null ? null : RunEvaluation(model, validation, epoch, progress);
-                if (scheduler is not null && !_options.StepSchedulerPerBatch) scheduler.Step();
-
+                var valMetrics = validation is null ? null : RunEvaluation(model, validation, loss, context, callbacks);
+                context.TrainMetrics = trainMetrics;
+                context.ValidationMetrics = valMetrics;
+                foreach (var c in callbacks) c.OnValidationEnd(context);
                 var result = new EpochResult(epoch, trainMetrics, valMetrics, learningRates, clock.Elapsed);
                 history.Add(result);
-                _logger.LogInformation("Epoch {Epoch}/{Epochs}: train loss {TrainLoss:F4} acc {TrainAcc:P1}{Val} ({Seconds:F1} s)",
-                    epoch, _options.Epochs, trainMetrics.Loss, trainMetrics.Accuracy,
-                    valMetrics is null ? "" : $", val loss {valMetrics.Loss:F4} acc {valMetrics.Accuracy:P1}", clock.Elapsed.TotalSeconds);
+                foreach (var c in callbacks) c.OnEpochEnd(context);
                 EpochCompleted?.Invoke(this, result);
-
-                double value = result.Get(monitor);
-                double bestValue = best?.Get(monitor) ?? (lowerIsBetter ? double.PositiveInfinity : double.NegativeInfinity);
-                bool improved = lowerIsBetter ? value < bestValue - _options.EarlyStoppingMinDelta : value > bestValue + _options.EarlyStoppingMinDelta;
-                if (improved || best is null)
-                {
-                    best = result;
-                    epochsWithoutImprovement = 0;
-                    if (_options.RestoreBestWeights) Snapshot(model, ref bestWeights);
-                }
-                else
-                {
-                    epochsWithoutImprovement++;
-                }
-                SaveCheckpoint(model, optimizer, scheduler, epoch, 0, history, bestWeights, best, epochsWithoutImprovement);
-                if (_options.EarlyStoppingPatience is { } patience && epochsWithoutImprovement > patience)
-                {
-                    _logger.LogInformation("Early stopping after epoch {Epoch}: {Metric} has not improved for {Patience} epochs", epoch, monitor, patience);
-                    stoppedEarly = true;
-                    break;
-                }
             }
-            if (_options.RestoreBestWeights && bestWeights is not null && best is not null && !cancelled)
-            {
-                model.LoadStateDict(bestWeights);
-                _logger.LogInformation("Restored the weights of epoch {Epoch} ({Metric} = {Value:F4})", best.Epoch, monitor, best.Get(monitor));
-            }
+            foreach (var c in callbacks) c.OnFitEnd(context);
         }
         finally
         {
-            if (bestWeights is not null)
-                foreach (var t in bestWeights.Values) t.Dispose();
+            foreach (var c in builtIns.OfType<IDisposable>()) c.Dispose();
         }
-        return new TrainingResult(history, best, stoppedEarly, cancelled);
+        var best = Improvement.BestEpoch(history, monitor, higherIsBetter, _options.EarlyStoppingMinDelta);
+        bool early = context.StopRequested && context.Epoch < _options.Epochs;
+        return new TrainingResult(history, best, early, early ? context.StopReason : null);
     }
 
-    private void SaveCheckpoint(Module model, Optimizer optimizer, LRScheduler? scheduler, int epochsDone, int batchesDone, History history,
-        Dictionary<string, Tensor>? bestWeights, EpochResult? best, int epochsWithoutImprovement)
+    /// <summary>The callbacks the options ask for: logging, schedule, best weights, early stopping, progress (first), checkpoint (last).</summary>
+    private List<TrainerCallback> BuiltInCallbacks(IProgress<TrainingProgress>? progress, out List<TrainerCallback> writers)
     {
-        if (_options.CheckpointPath is not { } path) return;
-        TrainingCheckpoint.Save(path, model, optimizer, scheduler, epochsDone, batchesDone, history, bestWeights, best?.Epoch ?? 0, epochsWithoutImprovement);
-        _logger.LogDebug("Checkpoint written to {Path} (epoch {Epoch}, batch {Batch})", path, epochsDone, batchesDone);
+        var list = new List<TrainerCallback> { new EpochLogger() };
+        if (_options.SchedulerFactory is { } schedule) list.Add(new LRSchedulerCallback(schedule, _options.StepSchedulerPerBatch));
+        if (_options.RestoreBestWeights) list.Add(new RestoreBestWeights(_options.EarlyStoppingMinDelta));
+        if (_options.EarlyStoppingPatience is { } patience) list.Add(new EarlyStopping(patience, _options.EarlyStoppingMinDelta));
+        if (progress is not null) list.Add(new ProgressReporter(progress));
+        writers = new List<TrainerCallback>();
+        if (_options.CheckpointPath is { } path) writers.Add(new CheckpointWriter(path));
+        return list;
     }
 
-    /// <summary>Measures a model in evaluation mode (no gradients) on a batch source.</summary>
-    public PhaseMetrics Evaluate(Module model, IEnumerable<Batch> data, IProgress<TrainingProgress>? progress = null)
+    private static void CheckStateKeys(IEnumerable<TrainerCallback> callbacks)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(data);
-        return RunEvaluation(model, data, 0, progress);
+        var duplicate = callbacks.OfType<IStatefulCallback>().GroupBy(c => c.StateKey).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException(
+                $"Two callbacks save their state under the same key '{duplicate.Key}' ({string.Join(", ", duplicate.Select(c => c.GetType().Name))}); " +
+                "a built-in that TrainerOptions adds (SchedulerFactory, RestoreBestWeights, EarlyStoppingPatience) must not also be in Callbacks.");
     }
 
-    private PhaseMetrics TrainEpoch(Module model, IEnumerable<Batch> train, Optimizer optimizer, LRScheduler? scheduler, int epoch, int skipBatches,
-        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken, out int batchesDone, out bool cancelled)
+    private void ImportCallbackStates(TrainingCheckpoint resume, IReadOnlyList<TrainerCallback> callbacks, TrainerContext context)
     {
-        cancelled = false;
+        var seen = new HashSet<string>();
+        foreach (var callback in callbacks.OfType<IStatefulCallback>())
+        {
+            seen.Add(callback.StateKey);
+            if (resume.CallbackState(callback.StateKey) is { } state) callback.ImportState(state, context);
+            else _logger.LogWarning("The checkpoint {Path} has no state for callback '{Key}'; it starts afresh", resume.Path, callback.StateKey);
+        }
+        foreach (var key in resume.Callbacks.Keys.Cast<string>().Where(k => !seen.Contains(k)))
+            _logger.LogWarning("The checkpoint {Path} holds state for callback '{Key}', which this run does not have", resume.Path, key);
+    }
+
+    private PhaseMetrics TrainEpoch(TrainerContext context, IEnumerable<Batch> train, TrainingLoss loss, int skipBatches, TrainerCallback[] callbacks)
+    {
+        var model = context.Model;
+        var optimizer = context.Optimizer;
+        var cancellationToken = context.CancellationToken;
         model.Train();
-        (train as IEpochAware)?.SetEpoch(epoch);
-        var accumulator = new PhaseAccumulator(_options.TopK);
-        int? batchCount = (train as IReadOnlyCollection<Batch>)?.Count;
+        (train as IEpochAware)?.SetEpoch(context.Epoch);
+        var accumulator = new PhaseAccumulator(_options.TopK, _options.Metrics);
+        context.Phase = TrainingPhase.Train;
+        context.Running = accumulator;
+        context.BatchCount = (train as IReadOnlyCollection<Batch>)?.Count;
         int accumulate = _options.GradientAccumulationSteps;
-        var trainable = model.TrainableParameters().ToArray();
         int batchIndex = 0, pending = 0;
+        Tensor[]? clipped = null;
         optimizer.ZeroGrad();
-        using var classWeights = _options.ClassWeights is null ? null : Torch.FromArray(_options.ClassWeights).DetachFromDisposeScope();
 
         foreach (var batch in train)
         {
             if (batchIndex < skipBatches)
             {
-                // Resuming a cancelled epoch: these batches were trained on before the checkpoint.
+                // Resuming an interrupted epoch: these batches were trained on before the checkpoint.
                 batch.Dispose();
                 batchIndex++;
                 continue;
             }
-            using (batch)
-            using (var scope = Torch.NewDisposeScope())
+            context.BatchIndex = batchIndex;
+            context.Batch = batch;
+            try
             {
-                Tensor logits;
-                Tensor loss;
-                using (_options.UseBFloat16Autocast ? Torch.Autocast() : (IDisposable?)null)
+                using (batch)
+                using (var scope = Torch.NewDisposeScope())
                 {
-                    logits = model.Forward(batch.Inputs).To(ScalarType.Float32);
-                    if (batchIndex == skipBatches) CheckClassCount(logits, train);
-                    loss = Functional.CrossEntropy(logits, batch.Targets, classWeights, labelSmoothing: _options.LabelSmoothing);
+                    foreach (var c in callbacks) c.OnBatchStart(context);
+                    using (_options.UseBFloat16Autocast ? Torch.Autocast() : (IDisposable?)null)
+                    {
+                        var outputs = model.Forward(batch.Inputs).To(ScalarType.Float32);
+                        if (batchIndex == skipBatches) CheckClassCount(outputs, train);
+                        context.Outputs = outputs;
+                        context.Loss = loss.Compute(outputs, batch, TrainingPhase.Train);
+                    }
+                    foreach (var c in callbacks) c.OnAfterLoss(context);
+                    var value = context.Loss ?? throw new InvalidOperationException("A callback set TrainerContext.Loss to null.");
+                    (accumulate == 1 ? value : value / accumulate).Backward();
+                    pending++;
+                    context.BatchLoss = value.Item<double>();
+                    using (Torch.NoGrad()) accumulator.Add(context.Outputs.Detach(), batch, context.BatchLoss);
+                    batchIndex++;
+                    context.BatchesDone = batchIndex;
+                    if (pending == accumulate)
+                    {
+                        ApplyStep(context, callbacks, ref clipped);
+                        pending = 0;
+                    }
+                    foreach (var c in callbacks) c.OnBatchEnd(context);
                 }
-                (accumulate == 1 ? loss : loss / accumulate).Backward();
-                pending++;
-                using (Torch.NoGrad()) accumulator.Add(logits.Detach(), batch.Targets, loss.Item<double>());
             }
-            batchIndex++;
-            if (pending == accumulate)
+            finally
             {
-                ApplyStep(optimizer, scheduler, trainable);
-                pending = 0;
+                context.EndStep();
             }
-            var report = new TrainingProgress(epoch, _options.Epochs, TrainingPhase.Train, batchIndex, batchCount, accumulator.MeanLoss, accumulator.Accuracy);
-            progress?.Report(report);
-            BatchCompleted?.Invoke(this, report);
+            if (BatchCompleted is { } handler) handler(this, context.CurrentProgress());
             if (cancellationToken.IsCancellationRequested)
             {
-                cancelled = true;
-                break;
+                _logger.LogWarning("Training cancelled during epoch {Epoch} after {Batches} batches", context.Epoch, batchIndex);
+                foreach (var c in callbacks) c.OnCancelled(context);
+                throw new OperationCanceledException($"Training was cancelled during epoch {context.Epoch} after {batchIndex} batches.", cancellationToken);
             }
         }
-        if (pending > 0 && !cancelled) ApplyStep(optimizer, scheduler, trainable);
+        if (pending > 0) ApplyStep(context, callbacks, ref clipped);
         if (batchIndex == 0) throw new InvalidOperationException("The training data produced no batches.");
-        batchesDone = batchIndex;
+        context.Running = null;
         return accumulator.Result();
     }
 
-    private static void CheckClassCount(Tensor logits, IEnumerable<Batch> train)
+    private static void CheckClassCount(Tensor outputs, IEnumerable<Batch> train)
     {
-        if (train is Data.DataLoader loader && logits.Size(1) != loader.Dataset.Classes.Count)
+        if (train is DataLoader loader && outputs.NDim == 2 && outputs.Size(1) != loader.Dataset.Classes.Count)
             throw new InvalidOperationException(
-                $"The model produces {logits.Size(1)} outputs per sample but the training data has {loader.Dataset.Classes.Count} classes " +
+                $"The model produces {outputs.Size(1)} outputs per sample but the training data has {loader.Dataset.Classes.Count} classes " +
                 $"({string.Join(", ", loader.Dataset.Classes.Take(10))}): replace the head to match (e.g. ReplaceHead(dataset.Classes)).");
     }
 
-    private void ApplyStep(Optimizer optimizer, LRScheduler? scheduler, Tensor[] trainable)
+    private void ApplyStep(TrainerContext context, TrainerCallback[] callbacks, ref Tensor[]? clipped)
     {
-        if (_options.MaxGradientNorm is { } maxNorm) Torch.ClipGradNorm_(trainable, maxNorm);
+        var optimizer = context.Optimizer;
+        foreach (var c in callbacks) c.OnBeforeOptimizerStep(context);
+        if (_options.MaxGradientNorm is { } maxNorm)
+        {
+            // The optimizer's parameters, gathered again only when a callback changed the groups.
+            int count = optimizer.ParamGroups.Sum(g => g.Parameters.Count);
+            if (clipped is null || clipped.Length != count) clipped = optimizer.ParamGroups.SelectMany(g => g.Parameters).ToArray();
+            Torch.ClipGradNorm_(clipped, maxNorm);
+        }
         optimizer.Step();
         optimizer.ZeroGrad();
-        if (_options.StepSchedulerPerBatch) scheduler?.Step();
+        foreach (var c in callbacks) c.OnAfterOptimizerStep(context);
     }
 
-    private PhaseMetrics RunEvaluation(Module model, IEnumerable<Batch> data, int epoch, IProgress<TrainingProgress>? progress)
+    private PhaseMetrics RunEvaluation(Module model, IEnumerable<Batch> data, TrainingLoss loss, TrainerContext? context, IReadOnlyList<TrainerCallback> callbacks)
     {
         bool wasTraining = model.Training;
         model.Eval();
-        var accumulator = new PhaseAccumulator(_options.TopK);
+        var accumulator = new PhaseAccumulator(_options.TopK, _options.Metrics);
         int? batchCount = (data as IReadOnlyCollection<Batch>)?.Count;
+        int epoch = context?.Epoch ?? 0;
         (data as IEpochAware)?.SetEpoch(Math.Max(epoch, 1));
+        // Evaluate() has no run: its progress reporter gets a context of its own.
+        var ctx = context ?? new TrainerContext(model, null!, _options, new History(), _options.MonitorMetric, true, _logger, default);
+        ctx.Phase = TrainingPhase.Validate;
+        ctx.Running = accumulator;
+        ctx.BatchCount = batchCount;
         int batchIndex = 0;
-        using var classWeights = _options.ClassWeights is null ? null : Torch.FromArray(_options.ClassWeights).DetachFromDisposeScope();
         try
         {
             using var noGrad = Torch.NoGrad();
@@ -262,29 +308,19 @@ public sealed class Trainer
                 using (batch)
                 using (var scope = Torch.NewDisposeScope())
                 {
-                    var logits = model.Forward(batch.Inputs).To(ScalarType.Float32);
-                    var loss = Functional.CrossEntropy(logits, batch.Targets, classWeights);
-                    accumulator.Add(logits, batch.Targets, loss.Item<double>());
+                    var outputs = model.Forward(batch.Inputs).To(ScalarType.Float32);
+                    accumulator.Add(outputs, batch, loss.Compute(outputs, batch, TrainingPhase.Validate).Item<double>());
                 }
                 batchIndex++;
-                progress?.Report(new TrainingProgress(epoch, _options.Epochs, TrainingPhase.Validate, batchIndex, batchCount, accumulator.MeanLoss, accumulator.Accuracy));
+                ctx.BatchesDone = batchIndex;
+                foreach (var c in callbacks) c.OnValidationBatchEnd(ctx);
             }
         }
         finally
         {
             model.Train(wasTraining);
+            ctx.Running = null;
         }
         return accumulator.Result();
-    }
-
-    private static void Snapshot(Module model, ref Dictionary<string, Tensor>? snapshot)
-    {
-        if (snapshot is not null)
-            foreach (var t in snapshot.Values) t.Dispose();
-        snapshot = new Dictionary<string, Tensor>();
-        foreach (var (key, tensor) in model.StateDict())
-        {
-            using (tensor) snapshot[key] = tensor.Clone().DetachFromDisposeScope();
-        }
     }
 }

@@ -20,9 +20,9 @@ public enum TrainingPhase
 /// <param name="RunningAccuracy">Accuracy so far in this phase.</param>
 public sealed record TrainingProgress(int Epoch, int Epochs, TrainingPhase Phase, int Batch, int? BatchCount, double RunningLoss, double RunningAccuracy);
 
-/// <summary>What <see cref="Trainer.Fit"/> returns.</summary>
-/// <param name="History">Per-epoch metrics.</param>
-/// <param name="BestEpoch">The epoch whose weights the model holds when <see cref="TrainerOptions.RestoreBestWeights"/> is on.</param>
-/// <param name="StoppedEarly">True when early stopping ended the run.</param>
-/// <param name="Cancelled">True when the cancellation token ended the run (after the current batch).</param>
-public sealed record TrainingResult(History History, EpochResult? BestEpoch, bool StoppedEarly, bool Cancelled);
+/// <summary>What <see cref="Trainer.Fit"/> returns (a cancelled run throws <see cref="OperationCanceledException"/> instead).</summary>
+/// <param name="History">Per-epoch metrics (all of them, for a resumed run).</param>
+/// <param name="BestEpoch">The best epoch by the monitored metric: the one whose weights the model holds when <see cref="TrainerOptions.RestoreBestWeights"/> is on.</param>
+/// <param name="StoppedEarly">True when a callback (early stopping, or yours) stopped the run before its last epoch.</param>
+/// <param name="StopReason">Why it stopped early, or null.</param>
+public sealed record TrainingResult(History History, EpochResult? BestEpoch, bool StoppedEarly, string? StopReason);

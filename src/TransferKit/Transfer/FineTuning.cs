@@ -30,57 +30,157 @@ public sealed record FineTuneOptions
     /// <summary>The optimizer (default AdamW).</summary>
     public FineTuneOptimizer Optimizer { get; init; } = FineTuneOptimizer.AdamW;
 
-    /// <summary>Other trainer settings (monitoring, early stopping, checkpoints...); epochs and optimizer are set per stage.</summary>
+    /// <summary>
+    /// Other trainer settings (monitoring, early stopping, checkpoints, callbacks, loss, metrics...);
+    /// the epochs, optimizer and schedule are FineTune's own.
+    /// </summary>
     public TrainerOptions Trainer { get; init; } = new();
+
+    /// <summary>Throws one <see cref="ArgumentException"/> listing every inconsistent setting.</summary>
+    public void Validate()
+    {
+        new Engine.OptionsCheck(nameof(FineTuneOptions))
+            .Require(FreezeEpochs >= 1, $"FreezeEpochs must be at least 1 (was {FreezeEpochs}).")
+            .Require(Epochs >= 1, $"Epochs must be at least 1 (was {Epochs}).")
+            .Require(BaseLearningRate > 0, $"BaseLearningRate must be positive (was {BaseLearningRate}).")
+            .Require(EarliestLayerDivisor >= 1, $"EarliestLayerDivisor must be at least 1 (was {EarliestLayerDivisor}).")
+            .Require(Trainer is not null, "Trainer must not be null.")
+            .ThrowIfAny();
+    }
 }
 
-/// <summary>The two stages' results.</summary>
-/// <param name="HeadStage">Training the new head on the frozen backbone.</param>
-/// <param name="FullStage">Training everything with discriminative rates.</param>
-public sealed record FineTuneResult(TrainingResult HeadStage, TrainingResult FullStage);
+/// <summary>What <see cref="FineTuning.FineTune"/> returns.</summary>
+/// <param name="Training">The single run: one history over both stages (epochs 1..FreezeEpochs train the head).</param>
+/// <param name="UnfrozeAtEpoch">The epoch at which the backbone was unfrozen, or null when the run stopped before it.</param>
+public sealed record FineTuneResult(TrainingResult Training, int? UnfrozeAtEpoch);
 
 /// <summary>Transfer-learning recipes.</summary>
 public static class FineTuning
 {
     /// <summary>
-    /// fastai's <c>fine_tune</c> (and the Keras two-stage guide): train the head with the backbone
-    /// frozen for <see cref="FineTuneOptions.FreezeEpochs"/>, then unfreeze everything and train for
-    /// <see cref="FineTuneOptions.Epochs"/> with half the rate, spread over the backbone's stages so
-    /// earlier layers learn <see cref="FineTuneOptions.EarliestLayerDivisor"/> times slower, annealed
-    /// with a cosine schedule. BatchNorm follows the model's <see cref="BatchNormPolicy"/> (use
-    /// <see cref="BatchNormPolicy.AlwaysInferenceMode"/> for the Keras recipe).
+    /// fastai's <c>fine_tune</c> (and the Keras two-stage guide) as one <see cref="Trainer"/> run:
+    /// train the head with the backbone frozen for <see cref="FineTuneOptions.FreezeEpochs"/>, then
+    /// (Lightning's <c>BackboneFinetuning</c>) unfreeze everything at the start of epoch
+    /// FreezeEpochs + 1, set the head's rate to half the base rate, add the backbone's stages to the
+    /// optimizer as parameter groups whose rates fall geometrically to
+    /// 1/<see cref="FineTuneOptions.EarliestLayerDivisor"/> of the head's for the earliest stage,
+    /// and anneal every rate with a cosine schedule over the <see cref="FineTuneOptions.Epochs"/>
+    /// remaining epochs. The head keeps its optimizer state across the switch. BatchNorm follows the
+    /// model's <see cref="BatchNormPolicy"/> (use <see cref="BatchNormPolicy.AlwaysInferenceMode"/>
+    /// for the Keras recipe). With <see cref="TrainerOptions.CheckpointPath"/> set, an interrupted run
+    /// continues with <see cref="Resume"/>.
     /// </summary>
+    /// <exception cref="OperationCanceledException">The token was cancelled (the checkpoint was written first when configured).</exception>
     public static FineTuneResult FineTune(TransferModel model, IEnumerable<Batch> train, IEnumerable<Batch>? validation = null, FineTuneOptions? options = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new FineTuneOptions();
-        if (options.FreezeEpochs < 1 || options.Epochs < 1) throw new ArgumentException("FreezeEpochs and Epochs must be at least 1.");
-        if (options.EarliestLayerDivisor < 1) throw new ArgumentException("EarliestLayerDivisor must be at least 1.");
-
+        options.Validate();
         model.FreezeBackbone();
-        var head = new Trainer(options.Trainer with
-        {
-            Epochs = options.FreezeEpochs,
-            OptimizerFactory = m => Create(options.Optimizer, new[] { new ParamGroup(model.TrainableParameters()) }, options.BaseLearningRate),
-            SchedulerFactory = null,
-        }).Fit(model, train, validation, progress, cancellationToken);
-        if (head.Cancelled) return new FineTuneResult(head, head);
-
-        model.Unfreeze();
-        double headLr = options.BaseLearningRate / 2;
-        var full = new Trainer(options.Trainer with
-        {
-            Epochs = options.Epochs,
-            OptimizerFactory = m => Create(options.Optimizer, model.DiscriminativeGroups(headLr / options.EarliestLayerDivisor, headLr), headLr),
-            SchedulerFactory = o => new CosineAnnealingLR(o, options.Epochs),
-        }).Fit(model, train, validation, progress, cancellationToken);
-        return new FineTuneResult(head, full);
+        var (trainer, unfreezing) = Create(model, options);
+        var result = trainer.Fit(model, train, validation, progress, cancellationToken);
+        return new FineTuneResult(result, unfreezing.UnfrozeAtEpoch);
     }
 
-    private static Optimizer Create(FineTuneOptimizer kind, IEnumerable<ParamGroup> groups, double lr) => kind switch
+    /// <summary>
+    /// Continues a <see cref="FineTune"/> run from its checkpoint (<see cref="TrainerOptions.CheckpointPath"/>),
+    /// also after the unfreeze: the optimizer's groups, the schedule and the frozen state are restored.
+    /// Pass the same options and data; in deterministic mode the result equals an uninterrupted run.
+    /// </summary>
+    public static FineTuneResult Resume(string checkpointPath, TransferModel model, IEnumerable<Batch> train, IEnumerable<Batch>? validation = null,
+        FineTuneOptions? options = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        FineTuneOptimizer.Sgd => new SGD(groups, lr, momentum: 0.9),
-        _ => new AdamW(groups, lr),
+        ArgumentNullException.ThrowIfNull(checkpointPath);
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new FineTuneOptions();
+        options.Validate();
+        model.FreezeBackbone();
+        var (trainer, unfreezing) = Create(model, options);
+        var result = trainer.Resume(checkpointPath, model, train, validation, progress, cancellationToken);
+        return new FineTuneResult(result, unfreezing.UnfrozeAtEpoch);
+    }
+
+    private static (Trainer, BackboneUnfreezing) Create(TransferModel model, FineTuneOptions options)
+    {
+        var unfreezing = new BackboneUnfreezing(model, options);
+        var trainer = new Trainer(options.Trainer with
+        {
+            Epochs = options.FreezeEpochs + options.Epochs,
+            // The head's parameters by name, not "whatever is trainable": a resumed run after the
+            // unfreeze must rebuild the same first group.
+            OptimizerFactory = _ => CreateOptimizer(options.Optimizer, new ParamGroup(model.Head.Parameters(), name: "head"), options.BaseLearningRate),
+            SchedulerFactory = null,
+            Callbacks = options.Trainer.Callbacks.Prepend(unfreezing).ToArray(),
+        });
+        return (trainer, unfreezing);
+    }
+
+    private static Optimizer CreateOptimizer(FineTuneOptimizer kind, ParamGroup head, double lr) => kind switch
+    {
+        FineTuneOptimizer.Sgd => new SGD(new[] { head }, lr, momentum: 0.9),
+        _ => new AdamW(new[] { head }, lr),
     };
+
+    /// <summary>Unfreezes the backbone at epoch FreezeEpochs + 1 with discriminative rates and a cosine schedule.</summary>
+    private sealed class BackboneUnfreezing : TrainerCallback, IStatefulCallback
+    {
+        private readonly TransferModel _model;
+        private readonly FineTuneOptions _options;
+        private CosineAnnealingLR? _schedule;
+
+        public BackboneUnfreezing(TransferModel model, FineTuneOptions options)
+        {
+            _model = model;
+            _options = options;
+        }
+
+        public int? UnfrozeAtEpoch { get; private set; }
+
+        public string StateKey => "fine_tune_unfreezing";
+
+        private int UnfreezeEpoch => _options.FreezeEpochs + 1;
+
+        public override void OnFitStart(TrainerContext context)
+        {
+            UnfrozeAtEpoch = null;
+            _schedule = null;
+        }
+
+        public override void OnEpochStart(TrainerContext context)
+        {
+            if (UnfrozeAtEpoch is not null || context.Epoch != UnfreezeEpoch) return;
+            _model.Unfreeze();
+            double headLr = _options.BaseLearningRate / 2;
+            var head = context.ParamGroups[0];
+            head.LearningRate = headLr;
+            head.InitialLearningRate = headLr;
+            var held = new HashSet<Engine.Tensor>(context.ParamGroups.SelectMany(g => g.Parameters), ReferenceEqualityComparer.Instance);
+            foreach (var group in _model.DiscriminativeGroups(headLr / _options.EarliestLayerDivisor, headLr))
+            {
+                var fresh = group.Parameters.Where(p => !held.Contains(p)).ToArray();
+                if (fresh.Length > 0) context.AddParamGroup(new ParamGroup(fresh, group.RequestedLearningRate, name: group.Name));
+            }
+            _schedule = new CosineAnnealingLR(context.Optimizer, _options.Epochs);
+            UnfrozeAtEpoch = context.Epoch;
+        }
+
+        public override void OnEpochEnd(TrainerContext context) => _schedule?.Step();
+
+        public IReadOnlyDictionary<string, object?> ExportState(TrainerContext context) => new Dictionary<string, object?>
+        {
+            ["unfroze_at_epoch"] = UnfrozeAtEpoch is { } e ? (long)e : null,
+            ["schedule_step"] = (long)(_schedule?.LastStep ?? 0),
+        };
+
+        public void ImportState(IReadOnlyDictionary<string, object?> state, TrainerContext context)
+        {
+            if (state["unfroze_at_epoch"] is not long epoch) return;
+            // The trainer has restored the frozen state and the optimizer's groups (with their initial rates).
+            UnfrozeAtEpoch = (int)epoch;
+            _model.Train(_model.Training);
+            _schedule = new CosineAnnealingLR(context.Optimizer, _options.Epochs);
+            _schedule.SetStep((int)(long)state["schedule_step"]!);
+        }
+    }
 }

@@ -6,10 +6,11 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Training;
 
 
+[Trait("Category", "Unit")]
 public class LearningRateFinderTests
 {
     [Fact]
-    public void Suggests_the_rate_of_steepest_descent()
+    public void SuggestsTheRateOfSteepestDescent()
     {
         // A loss that falls like a logistic curve centred at 1e-2 (in log-rate), then explodes.
         var rates = Enumerable.Range(0, 81).Select(k => 1e-6 * Math.Pow(10, k / 10.0)).ToArray();
@@ -19,7 +20,7 @@ public class LearningRateFinderTests
     }
 
     [Fact]
-    public void Runs_a_range_test_and_restores_the_model()
+    public void RunsARangeTestAndRestoresTheModel()
     {
         Torch.ManualSeed(4);
         using var x = Torch.Randn(256, 4);

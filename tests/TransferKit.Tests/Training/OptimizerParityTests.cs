@@ -7,6 +7,7 @@ namespace TransferKit.Tests.Training;
 
 
 /// <summary>Each optimizer and scheduler follows PyTorch's trajectory over 20 steps (fixtures/optim_reference.py).</summary>
+[Trait("Category", "Parity")]
 public class OptimizerParityTests
 {
     private static JsonElement Load(string file) =>
@@ -32,7 +33,7 @@ public class OptimizerParityTests
 
     [PyTorchTheory]
     [MemberData(nameof(OptimizerNames))]
-    public void Optimizer_matches_pytorch_over_20_steps(string name)
+    public void OptimizerMatchesPytorchOver20Steps(string name)
     {
         var root = Load("optim.json");
         var shapes = root.GetProperty("shapes").EnumerateArray().Select(Shape).ToArray();
@@ -74,7 +75,7 @@ public class OptimizerParityTests
 
     [PyTorchTheory]
     [MemberData(nameof(ScheduleNames))]
-    public void Scheduler_matches_pytorch(string name)
+    public void SchedulerMatchesPytorch(string name)
     {
         var root = Load("sched.json");
         var expected = root.GetProperty("schedules").GetProperty(name).EnumerateArray()

@@ -5,10 +5,11 @@ namespace TransferKit.Tests.Training;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class OptimizerTests
 {
     [Fact]
-    public void Frozen_parameters_handed_to_an_optimizer_are_rejected_with_advice()
+    public void FrozenParametersHandedToAnOptimizerAreRejectedWithAdvice()
     {
         using var trainable = Torch.Zeros(new long[] { 2 }, ScalarType.Float32, requiresGrad: true);
         using var frozen = Torch.Zeros(2);
@@ -18,21 +19,21 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void An_empty_trainable_set_is_rejected()
+    public void AnEmptyTrainableSetIsRejected()
     {
         var e = Assert.Throws<ArgumentException>(() => new Adam(Array.Empty<Tensor>()));
         Assert.Contains("no parameters to train", e.Message);
     }
 
     [Fact]
-    public void A_parameter_in_two_groups_is_rejected()
+    public void AParameterInTwoGroupsIsRejected()
     {
         using var p = Torch.Zeros(new long[] { 2 }, ScalarType.Float32, requiresGrad: true);
         Assert.Throws<ArgumentException>(() => new SGD(new[] { new ParamGroup(new[] { p }), new ParamGroup(new[] { p }) }, 0.1));
     }
 
     [Fact]
-    public void Parameters_without_gradients_are_skipped_and_groups_keep_their_rates()
+    public void ParametersWithoutGradientsAreSkippedAndGroupsKeepTheirRates()
     {
         using var a = Torch.Ones(new long[] { 1 }, ScalarType.Float32, requiresGrad: true);
         using var b = Torch.Ones(new long[] { 1 }, ScalarType.Float32, requiresGrad: true);
@@ -46,7 +47,7 @@ public class OptimizerTests
     }
 
     [Fact]
-    public void Steps_do_not_leak_tensors()
+    public void StepsDoNotLeakTensors()
     {
         using var p = Torch.Randn(new long[] { 10 }, ScalarType.Float32, requiresGrad: true);
         using var adam = new AdamW(new[] { p });

@@ -17,6 +17,7 @@ namespace TransferKit.Tests.Training;
 /// once before the first step). Serial: the masks come from the process-wide generator.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Parity")]
 public class TrainingParityTests(ITestOutputHelper output)
 {
     private const double LossTolerance = 1e-4;
@@ -25,7 +26,7 @@ public class TrainingParityTests(ITestOutputHelper output)
     [PyTorchTheory]
     [InlineData("small_cnn", 32)]
     [InlineData("resnet18", 64)]
-    public void Twenty_SGD_steps_give_pytorchs_losses(string name, int size)
+    public void TwentySGDStepsGivePytorchsLosses(string name, int size)
     {
         string dir = PythonReference.Fixture("training_reference.py", name, size.ToString(), Torch.NumThreads.ToString());
         using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "result.json")));

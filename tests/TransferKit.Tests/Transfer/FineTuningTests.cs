@@ -9,6 +9,7 @@ namespace TransferKit.Tests.Transfer;
 
 
 [Collection(SerialCollection.Name)] // seeds the global generator before building models
+[Trait("Category", "Integration")]
 public class FineTuningTests
 {
     private static readonly ShapeKind[] Three = { ShapeKind.Circle, ShapeKind.Square, ShapeKind.Triangle };
@@ -23,7 +24,7 @@ public class FineTuningTests
     private static Dictionary<string, float[]> Snapshot(Module m) => m.NamedParameters().ToDictionary(p => p.Name, p => p.Parameter.ToArray<float>());
 
     [Fact]
-    public void Training_the_head_on_cached_features_equals_training_through_the_frozen_backbone()
+    public void TrainingTheHeadOnCachedFeaturesEqualsTrainingThroughTheFrozenBackbone()
     {
         var shapes = new SyntheticShapesDataset(Three, 48, 32, seed: 2);
         var loaderOptions = new DataLoaderOptions { BatchSize = 8, Shuffle = true, Seed = 4 };
@@ -49,7 +50,7 @@ public class FineTuningTests
     }
 
     [Fact]
-    public void Head_gradients_are_the_same_from_cached_features()
+    public void HeadGradientsAreTheSameFromCachedFeatures()
     {
         var shapes = new SyntheticShapesDataset(Three, 8, 32, seed: 3);
         using var model = FrozenSmallCnn(8);
@@ -70,7 +71,7 @@ public class FineTuningTests
     }
 
     [Fact]
-    public void FineTune_trains_the_head_first_then_everything_with_lower_rates_for_earlier_stages()
+    public void FineTuneTrainsTheHeadFirstThenEverythingWithLowerRatesForEarlierStages()
     {
         var shapes = new SyntheticShapesDataset(Three, 24, 32, seed: 5);
         using var model = FrozenSmallCnn(9);
@@ -84,15 +85,80 @@ public class FineTuningTests
             Trainer = new TrainerOptions { MonitorMetric = "train_loss", RestoreBestWeights = false },
         };
         var result = FineTuning.FineTune(model, loader, options: options);
-        Assert.Single(result.HeadStage.History.Epochs);
-        Assert.Equal(2, result.FullStage.History.Epochs.Count);
+        Assert.Equal(3, result.Training.History.Epochs.Count); // one run, one history
+        Assert.Equal(2, result.UnfrozeAtEpoch);
+        Assert.Equal(new[] { 1e-2 }, result.Training.History.Epochs[0].LearningRates); // the head alone
         Assert.False(model.IsBackboneFrozen);
         var after = Snapshot(model);
         Assert.NotEqual(initial["features.0.weight"], after["features.0.weight"]);
         Assert.NotEqual(initial["classifier.3.weight"], after["classifier.3.weight"]);
-        // Stage two's first epoch used half the base rate for the head and 1/100 of that for the first stage.
-        var rates = result.FullStage.History.Epochs[0].LearningRates;
-        Assert.Equal(5e-3, rates[^1], 12);
-        Assert.Equal(5e-5, rates[0], 12);
+        // From the unfreeze on: the head (group 0) at half the base rate, then one group per backbone
+        // stage from 1/100 of that (the earliest) upwards; the cosine schedule then halves them all.
+        var rates = result.Training.History.Epochs[1].LearningRates;
+        Assert.True(rates.Count > 2, $"{rates.Count} groups");
+        Assert.Equal(5e-3, rates[0], 12);
+        Assert.Equal(5e-5, rates[1], 12);
+        Assert.True(rates.Skip(1).Zip(rates.Skip(2)).All(p => p.First < p.Second), string.Join(", ", rates));
+        var last = result.Training.History.Epochs[2].LearningRates;
+        for (int g = 0; g < rates.Count; g++) Assert.Equal(rates[g] / 2, last[g], 12);
+    }
+
+    [Fact]
+    public void AFineTuneCancelledAfterItsUnfreezeResumesToTheSameWeightsAndOneHistory()
+    {
+        bool deterministic = Torch.AreDeterministicAlgorithmsEnabled;
+        Torch.UseDeterministicAlgorithms(true);
+        string dir = Directory.CreateTempSubdirectory("tk-finetune-").FullName;
+        try
+        {
+            var shapes = new SyntheticShapesDataset(Three, 24, 32, seed: 6);
+            DataLoader Loader(TransferModel m) => new(shapes, new DataLoaderOptions { BatchSize = 8, Shuffle = true, Seed = 3 }, m.Preprocessing.EvalTransform());
+            FineTuneOptions Options(string name) => new()
+            {
+                FreezeEpochs = 1,
+                Epochs = 3,
+                BaseLearningRate = 1e-2,
+                Optimizer = FineTuneOptimizer.Sgd,
+                Trainer = new TrainerOptions { MonitorMetric = "train_loss", RestoreBestWeights = false, CheckpointPath = Path.Combine(dir, name) },
+            };
+
+            using var uninterrupted = FrozenSmallCnn(11);
+            Torch.ManualSeed(5);
+            var full = FineTuning.FineTune(uninterrupted, Loader(uninterrupted), options: Options("full.pth"));
+
+            using var interrupted = FrozenSmallCnn(11);
+            using var cts = new CancellationTokenSource();
+            var cancelAfterBatch = new CancelAt(epoch: 3, batch: 2, cts);
+            var options = Options("run.pth");
+            Torch.ManualSeed(5);
+            Assert.ThrowsAny<OperationCanceledException>(() => FineTuning.FineTune(interrupted, Loader(interrupted),
+                options: options with { Trainer = options.Trainer with { Callbacks = new TrainerCallback[] { cancelAfterBatch } } }, cancellationToken: cts.Token));
+
+            using var resumed = FrozenSmallCnn(12); // other initial weights: the checkpoint's must win
+            Torch.ManualSeed(999);
+            var rest = FineTuning.Resume(Path.Combine(dir, "run.pth"), resumed, Loader(resumed), options: options);
+
+            Assert.Equal(2, full.UnfrozeAtEpoch);
+            Assert.Equal(2, rest.UnfrozeAtEpoch);
+            Assert.Equal(4, rest.Training.History.Epochs.Count);
+            Assert.Equal(full.Training.History.Epochs.Select(e => e.LearningRates.ToArray()), rest.Training.History.Epochs.Select(e => e.LearningRates.ToArray()));
+            Assert.Equal(full.Training.History.Epochs[^1].Train.Loss, rest.Training.History.Epochs[^1].Train.Loss);
+            var expected = Snapshot(uninterrupted);
+            foreach (var (name, values) in Snapshot(resumed)) Assert.Equal(expected[name], values);
+            Assert.False(resumed.IsBackboneFrozen);
+        }
+        finally
+        {
+            Torch.UseDeterministicAlgorithms(deterministic);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private sealed class CancelAt(int epoch, int batch, CancellationTokenSource cts) : TrainerCallback
+    {
+        public override void OnBatchEnd(TrainerContext context)
+        {
+            if (context.Epoch == epoch && context.BatchesDone == batch) cts.Cancel();
+        }
     }
 }

@@ -12,40 +12,59 @@ public abstract class Optimizer : IDisposable
 {
     private readonly Dictionary<Tensor, Tensor[]> _state = new(ReferenceEqualityComparer.Instance);
 
+    private readonly List<ParamGroup> _groups = new();
+    private readonly HashSet<Tensor> _held = new(ReferenceEqualityComparer.Instance);
+    private readonly double _defaultLearningRate, _defaultWeightDecay;
+
     /// <summary>Validates and stores the groups, filling unset rates from the defaults.</summary>
     protected Optimizer(IEnumerable<ParamGroup> groups, double learningRate, double weightDecay)
     {
         ArgumentNullException.ThrowIfNull(groups);
         if (learningRate < 0) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "learning rate must be >= 0");
         if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "weight decay must be >= 0");
-        ParamGroups = groups.ToArray();
+        _defaultLearningRate = learningRate;
+        _defaultWeightDecay = weightDecay;
+        foreach (var group in groups) Add(group, nameof(groups));
+        if (_held.Count == 0) throw new ArgumentException("The optimizer was given no parameters to train (the trainable set is empty: is everything frozen?).", nameof(groups));
+    }
+
+    /// <summary>
+    /// Adds a parameter group while training (PyTorch's <c>add_param_group</c>), e.g. the layers a
+    /// fine-tuning schedule just unfroze. Its unset rate and weight decay take the optimizer's
+    /// defaults; its parameters must require gradients and not be in another group.
+    /// </summary>
+    public void AddParamGroup(ParamGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        if (group.Parameters.Count == 0) throw new ArgumentException("The parameter group is empty.", nameof(group));
+        Add(group, nameof(group));
+    }
+
+    private void Add(ParamGroup group, string argument)
+    {
+        string label = group.Name ?? $"group {_groups.Count}";
+        if (_groups.Contains(group)) throw new ArgumentException($"{label} is already one of this optimizer's groups.", argument);
+        int frozen = 0;
         var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        int total = 0;
-        for (int g = 0; g < ParamGroups.Count; g++)
+        foreach (var p in group.Parameters)
         {
-            var group = ParamGroups[g];
-            string label = group.Name ?? $"group {g}";
-            group.LearningRate = group.RequestedLearningRate ?? learningRate;
-            group.InitialLearningRate = group.LearningRate;
-            group.WeightDecay = group.RequestedWeightDecay ?? weightDecay;
-            int frozen = 0;
-            foreach (var p in group.Parameters)
-            {
-                if (!seen.Add(p)) throw new ArgumentException($"A parameter appears in more than one parameter group ({label}).", nameof(groups));
-                if (!p.RequiresGrad) frozen++;
-                if (!p.Dtype.IsFloatingPoint()) throw new ArgumentException($"{label}: cannot optimize a {p.Dtype.PyTorchName()} tensor.", nameof(groups));
-            }
-            if (frozen > 0)
-                throw new ArgumentException(
-                    $"{label}: {frozen} of {group.Parameters.Count} parameters do not require gradients (they are frozen) and would never be updated. " +
-                    "Pass only trainable parameters, e.g. model.TrainableParameters().", nameof(groups));
-            total += group.Parameters.Count;
+            if (_held.Contains(p) || !seen.Add(p)) throw new ArgumentException($"A parameter appears in more than one parameter group ({label}).", argument);
+            if (!p.RequiresGrad) frozen++;
+            if (!p.Dtype.IsFloatingPoint()) throw new ArgumentException($"{label}: cannot optimize a {p.Dtype.PyTorchName()} tensor.", argument);
         }
-        if (total == 0) throw new ArgumentException("The optimizer was given no parameters to train (the trainable set is empty: is everything frozen?).", nameof(groups));
+        if (frozen > 0)
+            throw new ArgumentException(
+                $"{label}: {frozen} of {group.Parameters.Count} parameters do not require gradients (they are frozen) and would never be updated. " +
+                "Pass only trainable parameters, e.g. model.TrainableParameters().", argument);
+        group.LearningRate = group.RequestedLearningRate ?? _defaultLearningRate;
+        group.InitialLearningRate = group.LearningRate;
+        group.WeightDecay = group.RequestedWeightDecay ?? _defaultWeightDecay;
+        foreach (var p in group.Parameters) _held.Add(p);
+        _groups.Add(group);
     }
 
     /// <summary>The parameter groups, in order.</summary>
-    public IReadOnlyList<ParamGroup> ParamGroups { get; }
+    public IReadOnlyList<ParamGroup> ParamGroups => _groups;
 
     /// <summary>Number of <see cref="Step"/> calls so far.</summary>
     public long StepCount { get; private set; }
@@ -102,7 +121,7 @@ public abstract class Optimizer : IDisposable
     /// parameter's state slots, keyed by group and position (<c>group0.param3.slot1</c>). The
     /// tensors are new handles; the caller disposes them.
     /// </summary>
-    internal Dictionary<string, object?> ExportState()
+    internal Dictionary<string, object?> ExportState(IReadOnlyDictionary<Tensor, string>? names = null)
     {
         var groups = new List<object?>();
         var slots = new Dictionary<string, object?>();
@@ -115,6 +134,8 @@ public abstract class Optimizer : IDisposable
                 ["initial_lr"] = group.InitialLearningRate,
                 ["weight_decay"] = group.WeightDecay,
                 ["params"] = (long)group.Parameters.Count,
+                ["name"] = group.Name,
+                ["param_names"] = names is null ? null : group.Parameters.Select(p => (object?)(names.TryGetValue(p, out var n) ? n : null)).ToList(),
             });
             for (int i = 0; i < group.Parameters.Count; i++)
                 if (_state.TryGetValue(group.Parameters[i], out var state))
