@@ -19,6 +19,7 @@ import sys
 
 ORDER = [
     ("mlp_step", "MLP step (784-100-10, batch 100, SGD)"),
+    ("mlp_trainer_step", "MLP step through Trainer.Fit vs the tutorial loop (loss + accuracy read per batch)"),
     ("resnet18_train_b4", "ResNet-18 train step, batch 4"),
     ("resnet18_train_b32", "ResNet-18 train step, batch 32"),
     ("resnet18_frozen_b32_bneval", "frozen backbone step b32, backbone BN in eval mode"),

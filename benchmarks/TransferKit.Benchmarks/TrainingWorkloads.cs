@@ -105,6 +105,45 @@ public static class TrainingWorkloads
     }
 
     /// <summary>
+    /// The MLP workload of <see cref="MlpSteps"/> run through <see cref="Trainer.Fit"/> (one epoch of
+    /// <paramref name="steps"/> batches, no validation): the trainer's whole per-batch cost — callbacks,
+    /// loss, running accuracy, top-k and confusion matrix — on top of the bare step. The PyTorch side
+    /// is the tutorial loop that reads the loss and counts correct predictions every batch.
+    /// </summary>
+    public static Workload MlpTrainerEpoch(int steps)
+    {
+        Torch.ManualSeed(0);
+        var model = new Sequential(new Linear(784, 100), new ReLU(), new Linear(100, 10));
+        var xs = new Tensor[MlpBatches];
+        var ys = new Tensor[MlpBatches];
+        for (int k = 0; k < MlpBatches; k++)
+        {
+            xs[k] = Torch.Randn(MlpBatch, 784).DetachFromDisposeScope();
+            ys[k] = Torch.RandInt(0, 10, new long[] { MlpBatch }).DetachFromDisposeScope();
+        }
+        var trainer = new Trainer(new TrainerOptions
+        {
+            Epochs = 1,
+            OptimizerFactory = m => new SGD(m.Parameters(), 1e-2),
+            RestoreBestWeights = false,
+        });
+        int next = 0;
+        IEnumerable<Batch> Batches()
+        {
+            for (int s = 0; s < steps; s++)
+            {
+                int k = next++ % MlpBatches;
+                yield return new Batch(xs[k].Alias(), ys[k].Alias()); // the trainer disposes the aliases, not the data
+            }
+        }
+        return new Workload(() => trainer.Fit(model, Batches()), () =>
+        {
+            model.Dispose();
+            foreach (var t in xs.Concat(ys)) t.Dispose();
+        });
+    }
+
+    /// <summary>
     /// Loads a state dict from a <c>.pth</c> file (<see cref="TorchSerializer.LoadStateDict(string)"/>),
     /// copies it into a ResNet-18 with <paramref name="classes"/> outputs built once beforehand
     /// (<see cref="Module.LoadStateDict"/>) and frees the loaded tensors.

@@ -19,7 +19,7 @@ namespace Benchmarks;
 public static class WorkloadRunner
 {
     /// <summary>Workload groups in run order (what <c>--only</c> selects).</summary>
-    public static readonly string[] Groups = ["mlp", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache"];
+    public static readonly string[] Groups = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache"];
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -64,6 +64,9 @@ public static class WorkloadRunner
             {
                 case "mlp":
                     Add("mlp_step", MlpStep());
+                    break;
+                case "trainer":
+                    Add("mlp_trainer_step", PerStep(TrainingWorkloads.MlpTrainerEpoch));
                     break;
                 case "resnet_b4":
                     using (var w = TrainingWorkloads.ResNet18TrainStep(4)) Add("resnet18_train_b4", Time(w.Run, 3, 10).Scaled(1e3, "ms"));
@@ -110,10 +113,13 @@ public static class WorkloadRunner
     }
 
     // Steps per repetition calibrated so one repetition takes about 0.5 s; 1 warm-up and 7 timed repetitions.
-    private static Figure MlpStep()
+    private static Figure MlpStep() => PerStep(TrainingWorkloads.MlpSteps);
+
+    /// <summary>Times a workload of N small steps, N chosen so that one repetition takes about half a second; µs per step.</summary>
+    private static Figure PerStep(Func<int, Workload> workload)
     {
         int steps;
-        using (var probe = TrainingWorkloads.MlpSteps(50))
+        using (var probe = workload(50))
         {
             probe.Run();
             long t0 = Stopwatch.GetTimestamp();
@@ -125,7 +131,7 @@ public static class WorkloadRunner
             }
             steps = Math.Max(50, (int)(0.5 * runs * 50 / Stopwatch.GetElapsedTime(t0).TotalSeconds));
         }
-        using var w = TrainingWorkloads.MlpSteps(steps);
+        using var w = workload(steps);
         return Time(w.Run, 1, 7).Scaled(1e6 / steps, "us");
     }
 

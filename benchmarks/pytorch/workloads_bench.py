@@ -25,7 +25,7 @@ import torch.nn.functional as F
 import torchvision
 from torchvision import datasets, transforms
 
-GROUPS = ["mlp", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache"]
+GROUPS = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
@@ -124,15 +124,49 @@ def mlp_steps(steps):
     return run
 
 
-def mlp():
-    probe = mlp_steps(50)
+def mlp_tutorial_epoch(steps):
+    """The MLP steps as the PyTorch tutorials' training loop writes them: the loss read and the
+    correct predictions counted every batch (what TransferKit's Trainer reports)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    xs = torch.randn(50, 100, 784)
+    ys = torch.randint(0, 10, (50, 100))
+    xb = [xs[i] for i in range(50)]
+    yb = [ys[i] for i in range(50)]
+    state = {"next": 0}
+
+    def run():
+        model.train()
+        running_loss, correct, seen = 0.0, 0, 0
+        for _ in range(steps):
+            k = state["next"] % 50
+            state["next"] += 1
+            opt.zero_grad()
+            out = model(xb[k])
+            loss = F.cross_entropy(out, yb[k])
+            loss.backward()
+            opt.step()
+            running_loss += loss.item() * yb[k].size(0)
+            correct += (out.argmax(1) == yb[k]).sum().item()
+            seen += yb[k].size(0)
+        return running_loss / seen, correct / seen
+    return run
+
+
+def per_step(workload):
+    probe = workload(50)
     probe()
     t0, runs = time.perf_counter(), 0
     while time.perf_counter() - t0 < 0.5:
         probe()
         runs += 1
     steps = max(50, int(0.5 * runs * 50 / (time.perf_counter() - t0)))
-    return [t * 1e6 / steps for t in timed(mlp_steps(steps), 1, 7)]
+    return [t * 1e6 / steps for t in timed(workload(steps), 1, 7)]
+
+
+def mlp():
+    return per_step(mlp_steps)
 
 
 def state_dict(path):
@@ -236,6 +270,8 @@ def main():
             continue
         if g == "mlp":
             add("mlp_step", mlp(), "us")
+        elif g == "trainer":
+            add("mlp_trainer_step", per_step(mlp_tutorial_epoch), "us")
         elif g == "resnet_b4":
             add("resnet18_train_b4", resnet_train(4, 3, 10), "ms")
         elif g == "resnet_b32":
