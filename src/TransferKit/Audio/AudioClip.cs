@@ -3,8 +3,7 @@ using TransferKit.Engine;
 namespace TransferKit.Audio;
 
 /// <summary>
-/// A decoded sound: float32 samples [channels, frames] in [-1, 1] (float files may exceed that
-/// range; they are kept as stored) and the sample rate. <see cref="Dispose"/> frees the tensor.
+/// A decoded sound: float32 samples [channels, frames] in [-1, 1] and the sample rate. <see cref="Dispose"/> frees the tensor.
 /// </summary>
 public sealed class AudioClip : IDisposable
 {

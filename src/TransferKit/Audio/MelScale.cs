@@ -104,26 +104,30 @@ public sealed class MelScale : IDisposable
     /// <summary>
     /// The filter bank [frequencyBins, NMels] row-major (torchaudio's <c>melscale_fbanks</c>): bin
     /// centres spaced evenly from 0 to SampleRate / 2 (integer division), NMels + 2 points spaced
-    /// evenly in mel between FMin and FMax, and triangles between consecutive points.
+    /// evenly in mel between FMin and FMax, and triangles between consecutive points. It is
+    /// computed in float32 with torchaudio's order of operations, because the rounding of the
+    /// narrow low-frequency triangles shows at 1e-4 in the mel spectrogram: the filters equal
+    /// torchaudio's to within an ulp or two rather than being more exact than them.
     /// </summary>
     public static float[] Filters(int frequencyBins, MelOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(frequencyBins, 2);
         int nMels = options.NMels;
-        double[] freqs = Linspace(0, options.SampleRate / 2, frequencyBins);
-        double[] mels = Linspace(HzToMel(options.FMin, options.Scale), HzToMel(options.EffectiveFMax, options.Scale), nMels + 2);
-        double[] points = mels.Select(m => MelToHz(m, options.Scale)).ToArray();
+        float[] freqs = Linspace(0, options.SampleRate / 2, frequencyBins);
+        float[] mels = Linspace((float)HzToMel(options.FMin, options.Scale), (float)HzToMel(options.EffectiveFMax, options.Scale), nMels + 2);
+        float[] points = mels.Select(m => MelToHz(m, options.Scale)).ToArray();
         var fb = new float[frequencyBins * nMels];
         for (int f = 0; f < frequencyBins; f++)
         {
             for (int m = 0; m < nMels; m++)
             {
-                double down = (points[m] - freqs[f]) * -1.0 / (points[m + 1] - points[m]);
-                double up = (points[m + 2] - freqs[f]) / (points[m + 2] - points[m + 1]);
-                double w = Math.Max(0, Math.Min(down, up));
-                if (options.Norm == MelNorm.Slaney) w *= 2.0 / (points[m + 2] - points[m]);
-                fb[f * nMels + m] = (float)w;
+                float down = -1.0f * (points[m] - freqs[f]) / (points[m + 1] - points[m]);
+                float up = (points[m + 2] - freqs[f]) / (points[m + 2] - points[m + 1]);
+                float w = MathF.Max(0, MathF.Min(down, up));
+                if (options.Norm == MelNorm.Slaney) w *= 2.0f / (points[m + 2] - points[m]);
+                fb[f * nMels + m] = w;
             }
         }
         return fb;
@@ -147,10 +151,36 @@ public sealed class MelScale : IDisposable
         return mel >= minLogMel ? minLogHz * Math.Exp(logStep * (mel - minLogMel)) : fSp * mel;
     }
 
-    private static double[] Linspace(double start, double end, int count)
+    /// <summary><see cref="MelToHz(double, MelScaleKind)"/> in float32, operation by operation as torchaudio's <c>_mel_to_hz</c> on a float32 tensor.</summary>
+    private static float MelToHz(float mel, MelScaleKind scale)
     {
-        var v = new double[count];
-        for (int i = 0; i < count; i++) v[i] = count == 1 ? start : start + (end - start) * i / (count - 1);
+        // libtorch's float32 pow and exp round these correctly; so does rounding the double result.
+        if (scale == MelScaleKind.Htk) return 700.0f * ((float)Math.Pow(10.0, mel / 2595.0f) - 1.0f);
+        const double fSp = 200.0 / 3, minLogHz = 1000.0, minLogMel = minLogHz / fSp;
+        double logStep = Math.Log(6.4) / 27.0;
+        return mel >= (float)minLogMel ? (float)minLogHz * (float)Math.Exp((float)logStep * (mel - (float)minLogMel)) : (float)fSp * mel;
+    }
+
+    /// <summary>
+    /// torch.linspace in float32 as libtorch 1.13's CPU kernel computes it (AVX2 build): each block
+    /// of 8 starts at fma(step, i, start) in the first half or fma(−step, count − 1 − i, end) in the
+    /// second and continues by base + j·step; the last count mod 16 values use the block-start formula.
+    /// </summary>
+    private static float[] Linspace(float start, float end, int count)
+    {
+        var v = new float[count];
+        float step = count == 1 ? 0 : (end - start) / (count - 1);
+        int half = count / 2;
+        float At(int i) => i < half ? MathF.FusedMultiplyAdd(step, i, start) : MathF.FusedMultiplyAdd(-step, count - 1 - i, end);
+        const int lanes = 8;
+        int vectorised = count / (2 * lanes) * (2 * lanes);
+        for (int i = 0; i < vectorised; i += lanes)
+        {
+            float b = At(i);
+            v[i] = b;
+            for (int j = 1; j < lanes; j++) v[i + j] = b + j * step;
+        }
+        for (int i = vectorised; i < count; i++) v[i] = At(i);
         return v;
     }
 }

@@ -144,19 +144,31 @@ public sealed class Mfcc : IWaveformTransform, IDisposable
     /// <summary>
     /// The DCT-II matrix [nMels, nMfcc] row-major (torchaudio's <c>create_dct</c>): entry (n, k) is
     /// cos(π/nMels·(n + ½)·k), scaled by √(2/nMels) (and 1/√2 for k = 0) when orthonormal, else by 2.
+    /// Computed in float32 with torchaudio's order of operations: the rounding of the cosine's
+    /// argument shows at 1e-4 in the coefficients, so the matrix rounds as torchaudio's does.
     /// </summary>
     public static float[] DctMatrix(int nMfcc, int nMels, bool ortho)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nMfcc);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(nMels);
         var m = new float[nMels * nMfcc];
+        float step = (float)(Math.PI / nMels);
+        float first = (float)(1.0 / Math.Sqrt(2.0)), scale = (float)Math.Sqrt(2.0 / nMels);
         for (int n = 0; n < nMels; n++)
         {
             for (int k = 0; k < nMfcc; k++)
             {
-                double v = Math.Cos(Math.PI / nMels * (n + 0.5) * k);
-                v *= ortho ? Math.Sqrt(2.0 / nMels) * (k == 0 ? 1 / Math.Sqrt(2) : 1) : 2;
-                m[n * nMfcc + k] = (float)v;
+                float v = (float)Math.Cos(step * (n + 0.5f) * k);   // a correctly rounded float32 cosine
+                if (ortho)
+                {
+                    if (k == 0) v *= first;
+                    v *= scale;
+                }
+                else
+                {
+                    v *= 2.0f;
+                }
+                m[n * nMfcc + k] = v;
             }
         }
         return m;

@@ -1,3 +1,4 @@
+using System.Numerics;
 using TransferKit.Engine;
 using TransferKit.NN;
 
@@ -42,7 +43,9 @@ public sealed record ResampleOptions
 /// <c>torchaudio.functional.resample</c> (0.13) computes: both rates are divided by their greatest
 /// common divisor g, the signal is zero-padded and convolved with <c>new/g</c> polyphase filters at a
 /// stride of <c>orig/g</c>, and the output has <c>ceil(new/g · length / (orig/g))</c> samples. The
-/// filters are built once (in double precision) and reused; dispose the resampler to free them.
+/// filters are computed in the waveform's precision as torchaudio's functional form does (float32
+/// filters for float32 audio, float64 for float64), built once and reused; dispose the resampler
+/// to free them. It is safe to use from several threads.
 /// </summary>
 /// <example><code>
 /// using var to16k = new Resampler(8000, 16000);
@@ -52,6 +55,7 @@ public sealed class Resampler : IDisposable
 {
     private const double DefaultKaiserBeta = 14.769656459379492;
     private readonly Tensor? _kernel;      // float32 [new, 1, 1, 2·width + orig]
+    private readonly Lazy<Tensor>? _kernel64;
     private readonly int _orig;
     private readonly int _new;
     private readonly int _width;
@@ -70,9 +74,14 @@ public sealed class Resampler : IDisposable
         int g = Gcd(origFreq, newFreq);
         _orig = origFreq / g;
         _new = newFreq / g;
-        var (kernel, width) = BuildKernel(_orig, _new, Options);
+        var (kernel, width) = BuildKernel<float>(_orig, _new, Options);
         _width = width;
         _kernel = Torch.FromArray(kernel, _new, 1, 1, kernel.Length / _new);
+        _kernel64 = new Lazy<Tensor>(() =>
+        {
+            var k64 = BuildKernel<double>(_orig, _new, Options).Kernel;
+            return Torch.FromArray(k64, _new, 1, 1, k64.Length / _new).DetachFromDisposeScope();
+        });
     }
 
     /// <summary>The input rate (Hz).</summary>
@@ -109,7 +118,12 @@ public sealed class Resampler : IDisposable
         long n = flat.Size(0);
         using var padded = AudioOps.ConstantPadLast(flat, _width, _width + _orig);
         using var input = padded.View(n, 1, 1, padded.Size(1));
-        using var kernel = waveform.Dtype == ScalarType.Float32 ? _kernel.Alias() : _kernel.To(waveform.Dtype);
+        using var kernel = waveform.Dtype switch
+        {
+            ScalarType.Float32 => _kernel.Alias(),
+            ScalarType.Float64 => _kernel64!.Value.Alias(),
+            _ => _kernel.To(waveform.Dtype),
+        };
         using var conv = Functional.Conv2d(input, kernel, stride: (1, _orig));          // [n, new, 1, frames]
         using var phases = conv.View(n, _new, conv.Size(3));
         using var interleaved = phases.Transpose(1, 2).Reshape(n, -1);
@@ -137,35 +151,55 @@ public sealed class Resampler : IDisposable
     }
 
     /// <summary>Frees the filters.</summary>
-    public void Dispose() => _kernel?.Dispose();
+    public void Dispose()
+    {
+        _kernel?.Dispose();
+        if (_kernel64 is { IsValueCreated: true }) _kernel64.Value.Dispose();
+    }
 
     /// <summary>
     /// The polyphase filters, [new][2·width + orig] row-major, for reduced rates: filter i samples
     /// sinc(π·b·(k/orig − i/new)) · window · b/orig at k = −width .. width + orig − 1, with
     /// b = min(orig, new)·rolloff and the argument clamped to ±lowpassFilterWidth zero crossings.
+    /// They are computed in <typeparamref name="T"/> (the waveform's precision) with torchaudio's
+    /// order of operations: in float32 the rounding of k/orig − i/new is visible at 1e-5 in the
+    /// output, so matching torchaudio means rounding as it does.
     /// </summary>
-    internal static (float[] Kernel, int Width) BuildKernel(int orig, int @new, ResampleOptions o)
+    internal static (T[] Kernel, int Width) BuildKernel<T>(int orig, int @new, ResampleOptions o) where T : IFloatingPointIeee754<T>
     {
         double baseFreq = Math.Min(orig, @new) * o.Rolloff;
         int lw = o.LowpassFilterWidth;
         int width = (int)Math.Ceiling(lw * orig / baseFreq);
         int taps = 2 * width + orig;
-        double beta = o.Beta ?? DefaultKaiserBeta;
-        double i0Beta = BesselI0(beta);
-        double scale = baseFreq / orig;
-        var kernel = new float[checked(@new * taps)];
+        T Of(double v) => T.CreateChecked(v);
+        T tLw = Of(lw), tPi = Of(Math.PI), two = Of(2), one = T.One;
+        // torchaudio holds beta in a float32 tensor whatever the waveform's dtype.
+        float betaF = (float)(o.Beta ?? DefaultKaiserBeta);
+        T beta = Of(betaF);
+        T i0Beta = Of((float)BesselI0(betaF));
+        T scale = Of(baseFreq / orig);
+        var kernel = new T[checked(@new * taps)];
         for (int i = 0; i < @new; i++)
         {
+            T phase = Of(-i) / Of(@new);
             for (int k = 0; k < taps; k++)
             {
-                double t = ((double)(k - width) / orig - (double)i / @new) * baseFreq;
-                t = Math.Clamp(t, -lw, lw);
-                double window = o.Method == ResamplingMethod.SincInterpHann
-                    ? Math.Pow(Math.Cos(t * Math.PI / lw / 2), 2)
-                    : BesselI0(beta * Math.Sqrt(1 - (t / lw) * (t / lw))) / i0Beta;
-                double x = t * Math.PI;
-                double sinc = x == 0 ? 1 : Math.Sin(x) / x;
-                kernel[i * taps + k] = (float)(sinc * window * scale);
+                T t = (phase + Of(k - width) / Of(orig)) * Of(baseFreq);
+                t = T.Clamp(t, -tLw, tLw);
+                T window;
+                if (o.Method == ResamplingMethod.SincInterpHann)
+                {
+                    T c = T.Cos(t * tPi / tLw / two);
+                    window = c * c;
+                }
+                else
+                {
+                    T r = t / tLw;
+                    window = Of(BesselI0(double.CreateChecked(beta * T.Sqrt(one - r * r)))) / i0Beta;
+                }
+                T x = t * tPi;
+                T sinc = x == T.Zero ? one : T.Sin(x) / x;
+                kernel[i * taps + k] = sinc * (window * scale);
             }
         }
         return (kernel, width);

@@ -27,8 +27,10 @@ public sealed record WavInfo(WavSampleFormat Format, int Channels, int SampleRat
 /// Reads RIFF/WAVE files: integer PCM of 8 (unsigned), 16, 24 and 32 bits, IEEE float of 32 and 64
 /// bits, in the plain or the <c>WAVE_FORMAT_EXTENSIBLE</c> header, any number of channels and any
 /// sample rate. Samples become float32 [channels, frames] scaled as torchaudio's
-/// <c>load(normalize=True)</c> does: integers divided by 2^(bits-1) (8-bit: (x - 128) / 128),
-/// floats as stored.
+/// <c>load(normalize=True)</c> does: integers divided by 2^(bits-1) (8-bit: (x - 128) / 128), floats
+/// clamped to [-1, 1] (NaN stays NaN). One deliberate difference: 32-bit integers are rounded once,
+/// to the nearest float32, where torchaudio's sox backend first rounds them to 25 bits (so its
+/// values can differ by up to 2^-25).
 /// </summary>
 /// <remarks>
 /// Every problem with a file's content is a <see cref="DataFormatException"/> naming the file: a
@@ -204,8 +206,8 @@ public static class WavReader
                     (WavSampleFormat.Pcm, 2) => BinaryPrimitives.ReadInt16LittleEndian(s) / 32768f,
                     (WavSampleFormat.Pcm, 3) => ((s[0] << 8 | s[1] << 16 | s[2] << 24) >> 8) / 8388608f,
                     (WavSampleFormat.Pcm, _) => (float)(BinaryPrimitives.ReadInt32LittleEndian(s) / 2147483648.0),
-                    (_, 4) => BinaryPrimitives.ReadSingleLittleEndian(s),
-                    _ => (float)BinaryPrimitives.ReadDoubleLittleEndian(s),
+                    (_, 4) => Math.Clamp(BinaryPrimitives.ReadSingleLittleEndian(s), -1f, 1f),
+                    _ => (float)Math.Clamp(BinaryPrimitives.ReadDoubleLittleEndian(s), -1.0, 1.0),
                 };
                 output[(int)(c * frames + f)] = v;
             }
