@@ -75,7 +75,7 @@ public sealed class MelScale : IDisposable
         Options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(frequencyBins, 2);
         FrequencyBins = frequencyBins;
-        _filters = Torch.FromArray(Filters(frequencyBins, Options), frequencyBins, Options.NMels);
+        _filters = Torch.FromArray(Filters(frequencyBins, Options), frequencyBins, Options.NMels).DetachFromDisposeScope();  // owned by this object
     }
 
     /// <summary>The settings.</summary>

@@ -125,7 +125,7 @@ public sealed class Mfcc : IWaveformTransform, IDisposable
         Options = options ?? new MfccOptions();
         Options.Validate();
         _mel = new MelSpectrogram(Options.Mel, Options.Spectrogram);
-        _dct = Torch.FromArray(DctMatrix(Options.NMfcc, Options.Mel.NMels, Options.OrthoNorm), Options.Mel.NMels, Options.NMfcc);
+        _dct = Torch.FromArray(DctMatrix(Options.NMfcc, Options.Mel.NMels, Options.OrthoNorm), Options.Mel.NMels, Options.NMfcc).DetachFromDisposeScope();  // owned by this object
     }
 
     /// <summary>The settings.</summary>

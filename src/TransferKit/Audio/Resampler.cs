@@ -76,7 +76,7 @@ public sealed class Resampler : IDisposable
         _new = newFreq / g;
         var (kernel, width) = BuildKernel<float>(_orig, _new, Options);
         _width = width;
-        _kernel = Torch.FromArray(kernel, _new, 1, 1, kernel.Length / _new);
+        _kernel = Torch.FromArray(kernel, _new, 1, 1, kernel.Length / _new).DetachFromDisposeScope();  // owned by this object, not by an open scope
         _kernel64 = new Lazy<Tensor>(() =>
         {
             var k64 = BuildKernel<double>(_orig, _new, Options).Kernel;

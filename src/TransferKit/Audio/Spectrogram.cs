@@ -132,7 +132,7 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
                 basis[(bins + k) * nFft + n] = -window[i] * Math.Sin(angle);
             }
         }
-        _basis = Torch.FromArray(basis, 2 * bins, 1, 1, nFft);
+        _basis = Torch.FromArray(basis, 2 * bins, 1, 1, nFft).DetachFromDisposeScope();  // owned by this object, not by an open scope
         double scale = Options.Normalized switch
         {
             SpectrogramNormalization.Window => window.Sum(w => w * w),

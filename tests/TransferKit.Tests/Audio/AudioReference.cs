@@ -79,3 +79,12 @@ public sealed class TorchAudioTheoryAttribute : TheoryAttribute
         if (AudioReference.WhyUnavailable is { } why) Skip = "torchaudio reference unavailable: " + why;
     }
 }
+
+/// <summary>A test that needs the spoken-digits recordings (../shared/data/spoken-digits or $TRANSFERKIT_SPOKEN_DIGITS); skipped otherwise.</summary>
+public sealed class SpokenDigitsFactAttribute : FactAttribute
+{
+    public SpokenDigitsFactAttribute()
+    {
+        if (!Directory.Exists(AudioReference.SpokenDigits)) Skip = $"{AudioReference.SpokenDigits} is not present";
+    }
+}
