@@ -95,7 +95,9 @@ make_wav("ext_pcm_s24_mono_96000", 1, 1, 96000, 24, 250, extensible=True)
 make_wav("ext_float32_3ch_11025", 3, 3, 11025, 32, 210, extensible=True)
 
 # ---- signals ---------------------------------------------------------------------------------
-digit, digit_sr = torchaudio.load(os.path.join(digits, "7_jackson_12.wav"))
+DIGIT = "7_jackson_12.wav"
+digit, digit_sr = torchaudio.load(os.path.join(digits, DIGIT))
+manifest["digit_file"] = DIGIT
 assert digit_sr == 8000 and digit.shape[0] == 1, (digit_sr, digit.shape)
 inputs = {"digit8k": (digit, 8000)}
 n = 12345
@@ -117,11 +119,13 @@ def case(name, op, input_name, result, **params):
 
 
 # ---- resampling (functional.resample: filters in the waveform's dtype) ------------------------
-def resample(name, input_name, orig, new, width=6, rolloff=0.99, method="sinc_interpolation", beta=None):
+def resample(name, input_name, orig, new, width=6, rolloff=0.99, method="sinc_interpolation", beta=None, float64=False):
     x = inputs[input_name][0]
+    if float64:
+        x = x.double()  # the filters are then computed in float64 too; the output is stored as float32
     y = AF.resample(x, orig, new, lowpass_filter_width=width, rolloff=rolloff, resampling_method=method, beta=beta)
     case(name, "resample", input_name, y, orig=orig, new=new, lowpass_filter_width=width, rolloff=rolloff,
-         method="kaiser" if method == "kaiser_window" else "hann", beta=beta)
+         method="kaiser" if method == "kaiser_window" else "hann", beta=beta, float64=float64)
 
 
 resample("resample_8k_16k", "digit8k", 8000, 16000)
@@ -130,6 +134,8 @@ resample("resample_16k_8k", "stereo16k", 16000, 8000)
 resample("resample_16k_44100_kaiser", "stereo16k", 16000, 44100, width=16, rolloff=0.85, method="kaiser_window", beta=8.555)
 resample("resample_16k_11025_kaiser_default_beta", "stereo16k", 16000, 11025, method="kaiser_window")
 resample("resample_8k_12k_narrow", "digit8k", 8000, 12000, width=3, rolloff=0.9)
+resample("resample_16k_8k_float64_kaiser", "stereo16k", 16000, 8000, method="kaiser_window", float64=True)
+resample("resample_8k_16k_float64", "digit8k", 8000, 16000, float64=True)
 
 
 # ---- features ---------------------------------------------------------------------------------
