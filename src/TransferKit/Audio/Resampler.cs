@@ -54,6 +54,9 @@ public sealed record ResampleOptions
 public sealed class Resampler : IDisposable
 {
     private const double DefaultKaiserBeta = 14.769656459379492;
+
+    /// <summary>The largest filter bank built (64 Mi values, 256 MiB in float32); rates that reduce to a larger one are refused.</summary>
+    public const long MaxFilterValues = 64L << 20;
     private readonly Tensor? _kernel;      // float32 [new, 1, 1, 2·width + orig]
     private readonly Lazy<Tensor>? _kernel64;
     private readonly int _orig;
@@ -61,7 +64,10 @@ public sealed class Resampler : IDisposable
     private readonly int _width;
 
     /// <summary>Builds the filters that take <paramref name="origFreq"/> Hz to <paramref name="newFreq"/> Hz.</summary>
-    /// <exception cref="ArgumentException">A rate is not positive or the options are invalid.</exception>
+    /// <exception cref="ArgumentException">
+    /// A rate is not positive, the options are invalid, or the rates share so small a common divisor
+    /// that the filters would exceed <see cref="MaxFilterValues"/> (e.g. 44101 Hz to 16000 Hz).
+    /// </exception>
     public Resampler(int origFreq, int newFreq, ResampleOptions? options = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(origFreq);
@@ -74,6 +80,12 @@ public sealed class Resampler : IDisposable
         int g = Gcd(origFreq, newFreq);
         _orig = origFreq / g;
         _new = newFreq / g;
+        double baseFreq = Math.Min(_orig, _new) * Options.Rolloff;
+        double taps = 2 * Math.Ceiling(Options.LowpassFilterWidth * _orig / baseFreq) + _orig;
+        if (taps * _new > MaxFilterValues)
+            throw new ArgumentException(
+                $"Resampling {origFreq} Hz to {newFreq} Hz needs {_new} filters of {taps} taps ({taps * _new:N0} values, more than {MaxFilterValues:N0}): " +
+                $"the rates reduce only to {_orig}:{_new}. Round one rate so that the two share a larger common divisor (44100 and 16000 share 100).");
         var (kernel, width) = BuildKernel<float>(_orig, _new, Options);
         _width = width;
         _kernel = Torch.FromArray(kernel, _new, 1, 1, kernel.Length / _new).DetachFromDisposeScope();  // owned by this object, not by an open scope

@@ -95,6 +95,15 @@ public class AudioProcessingTests
     }
 
     [Fact]
+    public void RatesWithATinyCommonDivisorAreRefusedBeforeBuildingGiantFilters()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Resampler(44101, 16000));
+        Assert.Contains("44101:16000", e.Message);
+        using var fine = new Resampler(44100, 16000);
+        Assert.Equal(16000, fine.OutputLength(44100));
+    }
+
+    [Fact]
     public void InvalidOptionsAreReportedTogether()
     {
         var e = Assert.Throws<ArgumentException>(() => new SpectrogramOptions { NFft = 0, Power = -1, Pad = -3 }.Validate());
