@@ -48,7 +48,8 @@ public sealed record AudioLoaderOptions
 /// <see cref="MelSpectrogram"/> followed by <see cref="AmplitudeToDB"/>) it holds
 /// <see cref="ModelInputs.PixelValues"/> [N, 1, F, T] for image backbones, plus the lengths.
 /// Targets are int64 [N]. Each enumeration is one epoch; the consumer disposes the batches.
-/// Dispose the loader to free its resampling filters.
+/// Batches are prepared on the enumerating thread (no workers yet); <see cref="MakeBatch"/> may be
+/// called from several threads. Dispose the loader to free its resampling filters.
 /// </summary>
 public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, IDisposable
 {
@@ -56,7 +57,7 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
     private readonly Func<Tensor, Tensor>? _features;
     private readonly Func<Tensor, Random, Tensor>? _waveformAugment;
     private readonly Func<Tensor, Random, Tensor>? _featureAugment;
-    private readonly ConcurrentDictionary<int, Resampler> _resamplers = new();
+    private readonly ConcurrentDictionary<int, Lazy<Resampler>> _resamplers = new();  // by source rate; Lazy so a race builds one
     private int _nextEpoch = 1;
 
     /// <summary>Creates the loader.</summary>
@@ -129,7 +130,7 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
             targets[k] = sample.Label;
             var mono = Waveforms.MixToMono(sample.Waveform);
             if (Options.SampleRate is { } target)
-                mono = _resamplers.GetOrAdd(sample.SampleRate, r => new Resampler(r, target)).Apply(mono);
+                mono = _resamplers.GetOrAdd(sample.SampleRate, r => new Lazy<Resampler>(() => new Resampler(r, target))).Value.Apply(mono);
             else if (rate is { } first && first != sample.SampleRate)
                 throw new InvalidOperationException($"Sample {indices[k]} is {sample.SampleRate} Hz but sample {indices[0]} is {first} Hz: set AudioLoaderOptions.SampleRate to resample them to one rate.");
             rate ??= sample.SampleRate;
@@ -159,7 +160,8 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
     /// <summary>Frees the resampling filters.</summary>
     public void Dispose()
     {
-        foreach (var r in _resamplers.Values) r.Dispose();
+        foreach (var r in _resamplers.Values)
+            if (r.IsValueCreated) r.Value.Dispose();
         _resamplers.Clear();
     }
 }
