@@ -45,8 +45,8 @@ public sealed record AudioLoaderOptions
 /// batch is padded or truncated (<see cref="Waveforms.PadOrTruncate"/>) and optionally normalised.
 /// Without a feature transform a batch holds <see cref="ModelInputs.InputValues"/> [N, L] and
 /// <see cref="ModelInputs.Lengths"/> [N] (for wav2vec2-style models); with one (e.g. a
-/// <see cref="MelSpectrogram"/> followed by <see cref="AmplitudeToDB"/>) it holds
-/// <see cref="ModelInputs.PixelValues"/> [N, 1, F, T] for image backbones, plus the lengths.
+/// <see cref="MelSpectrogram"/> followed by <see cref="AmplitudeToDB"/>, applied to [N, 1, L]) it
+/// holds <see cref="ModelInputs.PixelValues"/> [N, 1, F, T] for image backbones, plus the lengths.
 /// Targets are int64 [N]. Each enumeration is one epoch; the consumer disposes the batches.
 /// Batches are prepared on the enumerating thread (no workers yet); <see cref="MakeBatch"/> may be
 /// called from several threads. Dispose the loader to free its resampling filters.
@@ -64,11 +64,14 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
     /// <param name="dataset">The clips.</param>
     /// <param name="options">Batching, resampling and normalisation settings.</param>
     /// <param name="features">
-    /// Computes features from the padded waveforms [N, L] (e.g. <c>w => db.Apply(mel.Apply(w))</c>),
-    /// giving [N, F, T]; null yields waveform batches.
+    /// Computes features from the padded waveforms given as [N, 1, L] (e.g.
+    /// <c>w => db.Apply(mel.Apply(w))</c>), giving the image batch [N, C, F, T] (C = 1 for a
+    /// spectrogram). The channel dimension keeps per-clip reductions per clip: torchaudio's
+    /// <c>AmplitudeToDB</c> floors each [C, F, T] block of a 4-D input at its own maximum, but a 3-D
+    /// [N, F, T] input at the maximum of the whole batch. Null yields waveform batches.
     /// </param>
     /// <param name="waveformAugment">Applied to each clip's mono waveform [L] with the clip's generator; null for none.</param>
-    /// <param name="featureAugment">Applied to each clip's features [F, T] with the clip's generator (e.g. <see cref="TimeMasking"/>); null for none.</param>
+    /// <param name="featureAugment">Applied to each clip's features [C, F, T] with the clip's generator (e.g. <see cref="TimeMasking"/>); null for none.</param>
     public AudioDataLoader(IAudioDataset dataset, AudioLoaderOptions? options = null, Func<Tensor, Tensor>? features = null,
         Func<Tensor, Random, Tensor>? waveformAugment = null, Func<Tensor, Random, Tensor>? featureAugment = null)
     {
@@ -146,10 +149,12 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
         }
         else
         {
-            var features = _features(values);
+            var features = _features(values.Unsqueeze(1));
+            if (features.NDim != 4 || features.Size(0) != indices.Count)
+                throw new InvalidOperationException($"The feature function must return [N, C, F, T] with N = {indices.Count}; it returned [{string.Join(", ", features.Shape)}].");
             if (_featureAugment is not null)
                 features = Torch.Stack(Enumerable.Range(0, indices.Count).Select(k => _featureAugment(features[k], randoms[k])).ToArray());
-            inputs.Add(ModelInputs.PixelValues, features.Unsqueeze(1));
+            inputs.Add(ModelInputs.PixelValues, features);
         }
         inputs.Add(ModelInputs.Lengths, lengths);
         var batch = new Batch(inputs, Torch.FromArray(targets, targets.Length));

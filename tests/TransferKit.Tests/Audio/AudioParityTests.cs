@@ -65,6 +65,27 @@ public class AudioParityTests
         Assert.Equal(0, AudioReference.MaxError(expected, clip.Samples));
     }
 
+    [TorchAudioFact]
+    public void LoaderLogMelBatchOfARealDigitMatchesTorchaudiosPipelineWithin1e4()
+    {
+        var c = AudioReference.Section("cases").GetProperty("pipeline_digit_logmel");
+        string path = Path.Combine(AudioReference.SpokenDigits, AudioReference.Section("digit_file").GetString()!);
+        var dataset = new AudioFileDataset(new[] { path }, new long[] { 7 }, SpokenDigits.Classes);
+        using var mel = new MelSpectrogram(new MelOptions { NMels = 64 }, new SpectrogramOptions { HopLength = 160 });
+        var db = new AmplitudeToDB(topDb: 80);
+        using var loader = new AudioDataLoader(dataset, new AudioLoaderOptions { SampleRate = 16000 }, features: w =>
+        {
+            using var m = mel.Apply(w);
+            return db.Apply(m);
+        });
+        using var batch = loader.Single();
+        using var expected = AudioReference.Load(c);
+        double err = AudioReference.MaxError(expected, batch.PixelValues);
+        _output.WriteLine($"pipeline: max error {err:E2}");
+        Assert.True(err <= 1e-4, $"max error {err}");
+        Assert.Equal(new long[] { 7 }, batch.Targets.ToArray<long>());
+    }
+
     [TorchAudioTheory]
     [MemberData(nameof(ResampleCases))]
     public void ResamplingMatchesTorchaudioWithin1e5(string name)

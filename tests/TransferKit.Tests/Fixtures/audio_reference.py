@@ -222,5 +222,9 @@ mfcc("mfcc_8k_13_of_40", "digit8k", n_mfcc=13, mel=dict(sample_rate=8000, n_mels
 mfcc("mfcc_log_mels_no_norm", "digit8k", n_mfcc=20, norm=None, log_mels=True,
      mel=dict(sample_rate=8000, n_mels=32, mel_scale="slaney", norm="slaney"), spec=dict(n_fft=200, hop_length=100))
 
+# the loader's log-mel pipeline on the digit: resample to 16 kHz, 64 mels (hop 160), dB with top_db 80
+pipe = AT.AmplitudeToDB("power", 80)(AT.MelSpectrogram(n_mels=64, hop_length=160)(AF.resample(digit, 8000, 16000)))
+case("pipeline_digit_logmel", "pipeline", "digit8k", pipe.unsqueeze(0))
+
 with open(os.path.join(out, "manifest.json"), "w") as f:
     json.dump(manifest, f, indent=1)
