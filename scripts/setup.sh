@@ -17,7 +17,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --python) packages+=(python3-torch python3-torchvision) ;;
+    --python) packages+=(python3-torch python3-torchvision python3-torchaudio) ;;
     *) echo "setup.sh: unknown option $arg (known: --python)" >&2; exit 2 ;;
   esac
 done
