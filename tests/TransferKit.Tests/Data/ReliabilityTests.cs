@@ -64,15 +64,15 @@ public class ReliabilityTests(ITestOutputHelper output)
                 if (one.Elapsed.TotalMilliseconds > slowest) (slowest, slowestName) = (one.Elapsed.TotalMilliseconds, name);
             }
         });
-        bool finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(120))) == run;
-        Assert.True(finished, "decoding the mutants did not finish in 120 s (a hang?)");
+        // A guard against a hang only, far above any machine's time (no timing is asserted).
+        bool finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(10))) == run;
+        Assert.True(finished, "decoding the mutants did not finish in 10 minutes (a hang?)");
         await run;
 
         output.WriteLine($"1000 mutants in {clock.Elapsed.TotalSeconds:F1} s; slowest {slowest:F0} ms ({slowestName}); " +
                          $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
         foreach (var (key, n) in outcomes.OrderBy(p => p.Key, StringComparer.Ordinal)) output.WriteLine($"{key}: {n}");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(30)));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
         Assert.Equal(handlesBefore, SerialCollection.SettledLiveTensorCount());
         // The mutations reach every failure kind that bytes can cause, and some mutants stay decodable.
         foreach (var kind in new[] { "decoded", "Truncated", "Corrupt", "UnsupportedFormat" })

@@ -100,15 +100,12 @@ public class OwnershipTests
         using var w = Torch.Randn(64, 64).RequiresGrad_();
         using var x = Torch.Randn(32, 64);
         RunSteps(w, x, 500); // warm-up: allocator caches, JIT
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
         long liveBefore = SerialCollection.SettledLiveTensorCount();
         long rssBefore = ResidentBytes();
 
         RunSteps(w, x, 10_000);
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        SerialCollection.Settle();
         Assert.Equal(liveBefore, Torch.LiveTensorCount);
         long growth = ResidentBytes() - rssBefore;
         Assert.True(growth < 20L * 1024 * 1024, $"RSS grew by {growth / 1024.0 / 1024.0:F1} MB over 10,000 iterations");

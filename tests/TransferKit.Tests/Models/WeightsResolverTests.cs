@@ -12,7 +12,9 @@ namespace TransferKit.Tests.Models;
 public sealed class WeightsResolverTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transferkit-weights-test-").FullName;
-    private readonly PretrainedWeights _resnet18 = PretrainedCatalog.Get("resnet18");
+    private static readonly PretrainedWeights _resnet18 = PretrainedCatalog.Get("resnet18");
+
+    internal static PretrainedWeights Resnet18 => _resnet18;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -23,7 +25,7 @@ public sealed class WeightsResolverTests : IDisposable
         AllowDownload = allowDownload,
     };
 
-    private static string Write(string path, byte[] content)
+    internal static string Write(string path, byte[] content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, content);
@@ -31,7 +33,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     /// <summary>Weights whose catalog size matches a small fake file (the real resnet18 entry records 46,830,571 bytes).</summary>
-    private PretrainedWeights Fake(byte[] content, Uri? url = null, bool fullHash = true)
+    internal static PretrainedWeights Fake(byte[] content, Uri? url = null, bool fullHash = true)
     {
         string sha = Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant();
         return _resnet18 with
@@ -149,35 +151,6 @@ public sealed class WeightsResolverTests : IDisposable
         Assert.Equal(content, File.ReadAllBytes(await resolver.ResolveAsync(good)));
     }
 
-    [Fact]
-    public void Default_folders_follow_TORCH_HOME_XDG_CACHE_HOME_and_TRANSFERKIT_HOME()
-    {
-        using var env = new EnvironmentScope("TORCH_HOME", "XDG_CACHE_HOME", "TRANSFERKIT_HOME");
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        env.Set("TORCH_HOME", null);
-        env.Set("XDG_CACHE_HOME", null);
-        env.Set("TRANSFERKIT_HOME", null);
-        Assert.Equal(Path.Combine(home, ".cache", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
-        Assert.Equal(Path.Combine(home, ".cache", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
-
-        env.Set("XDG_CACHE_HOME", Path.Combine(_root, "xdg"));
-        Assert.Equal(Path.Combine(_root, "xdg", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
-        Assert.Equal(Path.Combine(_root, "xdg", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
-
-        env.Set("TORCH_HOME", Path.Combine(_root, "torch"));
-        env.Set("TRANSFERKIT_HOME", Path.Combine(_root, "tkhome"));
-        Assert.Equal(Path.Combine(_root, "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
-        Assert.Equal(Path.Combine(_root, "tkhome", "weights"), WeightsResolver.DefaultCacheDirectory());
-
-        // A resolver without explicit folders finds a file PyTorch downloaded under $TORCH_HOME.
-        var content = RandomNumberGenerator.GetBytes(10);
-        var weights = Fake(content);
-        string file = Write(Path.Combine(_root, "torch", "hub", "checkpoints", weights.FileName), content);
-        Assert.Equal(file, new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(weights));
-        var e = Assert.Throws<PretrainedWeightsNotFoundException>(() => new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(_resnet18));
-        Assert.Contains(Path.Combine(_root, "tkhome", "weights", "resnet18-f37072fd.pth"), e.Message);
-    }
-
     private static int ClosedPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -249,6 +222,48 @@ public sealed class WeightsResolverTests : IDisposable
             {
             }
         }
+    }
+}
+
+/// <summary>
+/// The default folders come from environment variables, which are process-wide: this test sets them,
+/// so it runs in the serial collection, where no other test (a resolver with default folders) runs
+/// beside it; it restores them afterwards.
+/// </summary>
+[Collection(SerialCollection.Name)]
+public sealed class WeightsResolverEnvironmentTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("transferkit-weights-env-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void Default_folders_follow_TORCH_HOME_XDG_CACHE_HOME_and_TRANSFERKIT_HOME()
+    {
+        using var env = new EnvironmentScope("TORCH_HOME", "XDG_CACHE_HOME", "TRANSFERKIT_HOME");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        env.Set("TORCH_HOME", null);
+        env.Set("XDG_CACHE_HOME", null);
+        env.Set("TRANSFERKIT_HOME", null);
+        Assert.Equal(Path.Combine(home, ".cache", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
+        Assert.Equal(Path.Combine(home, ".cache", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
+
+        env.Set("XDG_CACHE_HOME", Path.Combine(_root, "xdg"));
+        Assert.Equal(Path.Combine(_root, "xdg", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
+        Assert.Equal(Path.Combine(_root, "xdg", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
+
+        env.Set("TORCH_HOME", Path.Combine(_root, "torch"));
+        env.Set("TRANSFERKIT_HOME", Path.Combine(_root, "tkhome"));
+        Assert.Equal(Path.Combine(_root, "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
+        Assert.Equal(Path.Combine(_root, "tkhome", "weights"), WeightsResolver.DefaultCacheDirectory());
+
+        // A resolver without explicit folders finds a file PyTorch downloaded under $TORCH_HOME.
+        var content = RandomNumberGenerator.GetBytes(10);
+        var weights = WeightsResolverTests.Fake(content);
+        string file = WeightsResolverTests.Write(Path.Combine(_root, "torch", "hub", "checkpoints", weights.FileName), content);
+        Assert.Equal(file, new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(weights));
+        var e = Assert.Throws<PretrainedWeightsNotFoundException>(() => new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(WeightsResolverTests.Resnet18));
+        Assert.Contains(Path.Combine(_root, "tkhome", "weights", "resnet18-f37072fd.pth"), e.Message);
     }
 
     /// <summary>Sets environment variables for one test and restores them afterwards.</summary>

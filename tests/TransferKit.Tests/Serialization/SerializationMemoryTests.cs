@@ -4,12 +4,8 @@ using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
-/// <summary>Runs alone: counts native tensors process-wide, which parallel tests would disturb.</summary>
-[CollectionDefinition(nameof(LiveTensorCount), DisableParallelization = true)]
-public class LiveTensorCount;
-
 /// <summary>Loads free what they do not hand out, including when they fail part-way.</summary>
-[Collection(nameof(LiveTensorCount))]
+[Collection(SerialCollection.Name)]
 public class SerializationMemoryTests
 {
     [PyTorchTheory]
@@ -18,7 +14,7 @@ public class SerializationMemoryTests
     public void LoadStateDictFreesTheRestOfACheckpoint(string format)
     {
         string path = SerializationFixtures.Fixtures.PathOf($"checkpoint_{format}.pth");
-        long before = TensorHandle.LiveCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         using (var sd = TorchSerializer.LoadStateDict(path))
         {
             Assert.Equal(3, sd.Count);
@@ -36,7 +32,7 @@ public class SerializationMemoryTests
         // Damage the last storage record, so that the earlier ones load before the failure.
         byte[] bad = Corrupt(stream.ToArray());
 
-        long before = TensorHandle.LiveCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         Assert.Throws<CheckpointFormatException>(() => TorchSerializer.Load(new MemoryStream(bad), "bad.pth"));
         Assert.Equal(before, TensorHandle.LiveCount);
 
@@ -52,7 +48,7 @@ public class SerializationMemoryTests
         using var sd = TestTensors.AllKinds();
         var stream = new MemoryStream();
         TorchSerializer.SaveStateDict(stream, sd);
-        long before = TensorHandle.LiveCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         using (var scope = Torch.NewDisposeScope())
         {
             stream.Position = 0;
