@@ -2,6 +2,7 @@ using TransferKit.Data;
 
 namespace TransferKit.Tests.Data;
 
+[Trait("Category", "Integration")]
 public sealed class CsvImageDatasetTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tk-csv-").FullName;
@@ -24,7 +25,7 @@ public sealed class CsvImageDatasetTests : IDisposable
         return path;
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void Reads_paths_and_class_name_labels_with_quotes_and_spaces()
     {
         Image("imgs/a 1.jpg");
@@ -41,7 +42,7 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Equal(1, sample.Label);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void Integer_labels_and_custom_columns()
     {
         Image("x.jpg");
@@ -54,7 +55,7 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Equal("emergency", named.Classes[(int)named.GetLabel(0)]);
     }
 
-    [Theory]
+    [SharedDataTheory("hymenoptera_data")]
     [InlineData("image,label\nmissing.jpg,0\n", "line 2: image file", "missing.jpg")]
     [InlineData("picture,label\nx.jpg,0\n", "no 'image' column", "picture")]
     [InlineData("image,label\nx.jpg,0,extra\n", "line 2 has 3 fields but the header has 2", "")]
@@ -72,7 +73,7 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Equal(csv, e.FileName);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void An_unknown_class_name_is_reported()
     {
         Image("x.jpg");
@@ -81,7 +82,7 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Contains("label 'boat', which is not one of the 2 classes (car, bus)", e.Message);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void Two_hundred_mutated_csv_files_load_or_raise_a_DataFormatException_naming_the_file()
     {
         Image("a.jpg");

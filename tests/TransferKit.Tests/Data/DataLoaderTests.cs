@@ -6,6 +6,7 @@ namespace TransferKit.Tests.Data;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class DataLoaderTests
 {
     /// <summary>Sample i is a 2x2 image filled with i; label i % 3. Optionally fails at one index.</summary>

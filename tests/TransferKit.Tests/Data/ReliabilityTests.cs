@@ -10,13 +10,14 @@ namespace TransferKit.Tests.Data;
 /// Runs alone (see <see cref="SerialCollection"/>) because it checks the live tensor count.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Integration")]
 public class ReliabilityTests(ITestOutputHelper output)
 {
     private enum Mutation { FlipBytes, Truncate, ZeroHeader, FlipPayload, SpliceBytes }
 
     private sealed record Base(string Name, byte[] Data, int PayloadStart, int PayloadEnd, bool IsPng);
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public async Task ThousandMutatedJpegAndPngFilesDecodeOrRaiseImageDecodeException()
     {
         var bases = ImageBases();
@@ -79,7 +80,7 @@ public class ReliabilityTests(ITestOutputHelper output)
             Assert.Contains(outcomes.Keys, key => key.EndsWith("/" + kind));
     }
 
-    [Fact]
+    [SharedDataFact("mnist")]
     public void TwoHundredMutatedIdxFilesLoadOrRaiseDataFormatExceptionNamingTheFile()
     {
         using var dir = TestEnvironment.NewTempDir();

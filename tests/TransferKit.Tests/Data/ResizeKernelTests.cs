@@ -11,6 +11,7 @@ using Impl = TransferKit.Data.Transforms.ImageFunctional.ResampleImpl;
 /// (crop, float32, _upsample_bilinear2d_aa, round, clamp, uint8): equal bit for bit, for both the
 /// vectorised and the portable kernel, on any strides.
 /// </summary>
+[Trait("Category", "Integration")]
 public class ResizeKernelTests
 {
     private static Tensor RandomImage(Random random, int channels, int h, int w, bool hwc)
@@ -88,11 +89,10 @@ public class ResizeKernelTests
             }
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void Kernel_equals_aten_on_ants_and_bees()
     {
         string dir = Path.Combine(TestEnvironment.Hymenoptera, "train");
-        Assert.True(Directory.Exists(dir), $"{dir} is missing");
         var files = Directory.EnumerateFiles(dir, "*.jpg", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).Take(24).ToArray();
         Assert.NotEmpty(files);
         var crop = new RandomResizedCrop(224);

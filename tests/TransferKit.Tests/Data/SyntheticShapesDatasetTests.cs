@@ -4,6 +4,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Data;
 
 
+[Trait("Category", "Unit")]
 public class SyntheticShapesDatasetTests
 {
     private static readonly ShapeKind[] All = Enum.GetValues<ShapeKind>();

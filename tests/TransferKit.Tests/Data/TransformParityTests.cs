@@ -12,6 +12,7 @@ namespace TransferKit.Tests.Data;
 /// TransferKit's transforms against torchvision 0.14's tensor path on real JPEGs of the ants/bees
 /// data set (decoded by torchvision in Fixtures/transforms_reference.py, so no decoder is needed here).
 /// </summary>
+[Trait("Category", "Parity")]
 public class TransformParityTests
 {
     private readonly ITestOutputHelper _output;
@@ -46,7 +47,7 @@ public class TransformParityTests
         "saturation_small_u8_1.3", "saturation_small_u8_0.45", "saturation_small_f32_1.7", "saturation_small_f32_0.6",
     };
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(PipelineImages))]
     public void Eval_pipeline_matches_torchvision_within_1e_2(string image)
     {
@@ -54,7 +55,7 @@ public class TransformParityTests
         Assert.True(max <= 1e-2, $"max |TransferKit - torchvision| = {max}");
     }
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(PipelineImages))]
     public void Uint8_resize_of_the_shorter_side_matches_torchvision_within_one_gray_level(string image)
     {
@@ -62,7 +63,7 @@ public class TransformParityTests
         Assert.True(max <= 1, $"max difference {max} gray levels");
     }
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(ExactCases))]
     public void Exact_operations_match_torchvision_bit_for_bit(string name)
     {
@@ -70,7 +71,7 @@ public class TransformParityTests
         Assert.Equal(0, max);
     }
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(CloseCases))]
     public void Resampling_and_color_operations_match_torchvision(string name)
     {
@@ -156,16 +157,5 @@ public class TransformParityTests
             "float32" => Torch.FromArray<float>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes), shape),
             var other => throw new ArgumentException($"unexpected fixture dtype {other}"),
         };
-    }
-}
-
-/// <summary>A theory that needs PyTorch and the ants/bees images; skipped, with the reason, where either is missing.</summary>
-public sealed class TransformReferenceTheoryAttribute : TheoryAttribute
-{
-    public TransformReferenceTheoryAttribute()
-    {
-        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
-        else if (!Directory.Exists(TransformParityTests.Hymenoptera))
-            Skip = $"ants/bees images not found at {TransformParityTests.Hymenoptera} (set TRANSFERKIT_DATA)";
     }
 }

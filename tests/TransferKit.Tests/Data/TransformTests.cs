@@ -5,6 +5,7 @@ namespace TransferKit.Tests.Data;
 
 
 /// <summary>Seeding, output sizes, parameter sampling, determinism flags and input checks of the image transforms.</summary>
+[Trait("Category", "Unit")]
 public class TransformTests
 {
     /// <summary>A uint8 [3, h, w] image whose pixels are all different enough to reveal any geometric change.</summary>
@@ -571,6 +572,7 @@ public class TransformTests
 
 /// <summary>Transforms free every intermediate: the process-wide live tensor count must not move.</summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class TransformMemoryTests
 {
     [Fact]

@@ -3,6 +3,7 @@ namespace TransferKit.Tests.Engine;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class OwnershipTests
 {
     [Fact]

@@ -2,6 +2,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
 
+[Trait("Category", "Unit")]
 public class TensorOpsTests
 {
     private static Tensor T(params float[] values) => Torch.FromArray(values);

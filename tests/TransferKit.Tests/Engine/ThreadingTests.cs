@@ -2,6 +2,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
 
+[Trait("Category", "Unit")]
 public class ThreadingTests
 {
     [Fact]

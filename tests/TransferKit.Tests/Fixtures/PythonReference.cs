@@ -149,35 +149,3 @@ internal static class PythonReference
         return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }
-
-/// <summary>
-/// A fact that needs PyTorch as its reference; skipped, with the reason, where it is missing
-/// (xunit 2 has no dynamic skip, so the reason is decided when tests are discovered).
-/// </summary>
-public sealed class PyTorchFactAttribute : FactAttribute
-{
-    public PyTorchFactAttribute()
-    {
-        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
-    }
-
-    /// <summary>Also needs the shared resnet18 weights file.</summary>
-    public bool NeedsSharedWeights
-    {
-        get => false;
-        init
-        {
-            if (value && Skip is null && !File.Exists(PythonReference.SharedWeightsPath))
-                Skip = $"{PythonReference.SharedWeightsPath} is not present (set TRANSFERKIT_RESNET18_PTH to a torchvision resnet18 state dict)";
-        }
-    }
-}
-
-/// <summary>A theory that needs PyTorch as its reference; skipped, with the reason, where it is missing.</summary>
-public sealed class PyTorchTheoryAttribute : TheoryAttribute
-{
-    public PyTorchTheoryAttribute()
-    {
-        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
-    }
-}

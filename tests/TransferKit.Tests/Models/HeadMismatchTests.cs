@@ -3,6 +3,7 @@ using TransferKit.NN;
 
 namespace TransferKit.Tests.Models;
 
+[Trait("Category", "Unit")]
 public class HeadMismatchTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using TransferKit.Models;
 
 namespace TransferKit.Tests.Models;
 
+[Trait("Category", "Unit")]
 public class PretrainedCatalogTests
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace TransferKit.Tests.Models;
 
 
 /// <summary>The internal "resolve, read, load strictly, swap the head" path, with a stand-in for the .pth reader.</summary>
+[Trait("Category", "Unit")]
 public sealed class PretrainedModelsTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transferkit-pretrained-test-").FullName;

@@ -5,6 +5,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Models;
 
 
+[Trait("Category", "Unit")]
 public class SmallCnnTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace TransferKit.Tests.Models;
 
 /// <summary>Serial: the seeded tests need the process-wide random generator to themselves.</summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Parity")]
 public class StochasticDepthTests
 {
     [Fact]

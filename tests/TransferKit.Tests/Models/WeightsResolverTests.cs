@@ -9,6 +9,7 @@ namespace TransferKit.Tests.Models;
 /// Resolution of weight files in temporary folders; downloads only from a local HttpListener on
 /// 127.0.0.1 (never from the internet). Tests that set environment variables restore them.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class WeightsResolverTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transferkit-weights-test-").FullName;
@@ -231,6 +232,7 @@ public sealed class WeightsResolverTests : IDisposable
 /// beside it; it restores them afterwards.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public sealed class WeightsResolverEnvironmentTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transferkit-weights-env-test-").FullName;

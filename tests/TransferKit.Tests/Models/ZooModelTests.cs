@@ -6,6 +6,7 @@ namespace TransferKit.Tests.Models;
 
 
 /// <summary>Registry, forward shapes, the backbone/head split and initialisation, without the PyTorch reference.</summary>
+[Trait("Category", "Integration")]
 public class ZooModelTests
 {
     public static readonly string[] AllNames =
@@ -166,6 +167,7 @@ public class ZooModelTests
 
 /// <summary>Forward passes leave no native tensor behind (reads the process-wide live-tensor count).</summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Integration")]
 public class ZooMemoryTests
 {
     [Theory]

@@ -19,6 +19,7 @@ namespace TransferKit.Tests.Models;
 /// Serial: seeds and dropout masks come from the process-wide generator, which other tests use.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Parity")]
 public class ZooParityTests(ITestOutputHelper output)
 {
     private const int NumClasses = 10;

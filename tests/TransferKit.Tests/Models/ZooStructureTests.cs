@@ -4,6 +4,7 @@ using TransferKit.Models;
 namespace TransferKit.Tests.Models;
 
 /// <summary>Each architecture against torchvision 0.14: state-dict entries, module tree, parameter count.</summary>
+[Trait("Category", "Parity")]
 public class ZooStructureTests
 {
     [PyTorchTheory]

@@ -5,6 +5,7 @@ namespace TransferKit.Tests.NN;
 
 
 [Collection(SerialCollection.Name)] // one test reads the process-wide live tensor count
+[Trait("Category", "Unit")]
 public class LayerTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.NN;
 
 
+[Trait("Category", "Unit")]
 public class LossTests
 {
     private static readonly float[] Logits = { 1, 2, 3, 1, 1, 1 };

@@ -5,6 +5,7 @@ namespace TransferKit.Tests.NN;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class ModuleTests
 {
     /// <summary>A miniature of torchvision's naming: conv + bn + a Sequential block + fc.</summary>

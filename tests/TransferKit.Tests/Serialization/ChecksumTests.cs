@@ -9,6 +9,7 @@ namespace TransferKit.Tests.Serialization;
 /// <see cref="ChecksumVerifier.BackgroundThreshold"/>); a failure frees everything it loaded.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class ChecksumTests
 {
     private const float SmallBase = 10_000_000f; // small record: 100 floats from here (exact in float32)

@@ -11,6 +11,7 @@ namespace TransferKit.Tests.Serialization;
 /// values or raise <see cref="CheckpointFormatException"/>: never another exception, a crash or a hang.
 /// Seeds are fixed, so a failure names a reproducible case.
 /// </summary>
+[Trait("Category", "Parity")]
 public class CorruptionTests(ITestOutputHelper output)
 {
     /// <summary>A guard against a hang only, far above any machine's time (no timing is asserted).</summary>

@@ -11,6 +11,7 @@ namespace TransferKit.Tests.Serialization;
 /// parameters, every other case (other dtypes, shared storages, views, other formats) still right.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public sealed class LoadIntoModuleTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tk-loadinto-").FullName;

@@ -9,6 +9,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Serialization;
 
 /// <summary>safetensors files written from the format's spec load exactly; TransferKit's files follow the spec.</summary>
+[Trait("Category", "Parity")]
 public class SafeTensorsTests
 {
     private static string TempFile() => Path.Combine(Path.GetTempPath(), $"tk-serial-{Guid.NewGuid():N}.safetensors");

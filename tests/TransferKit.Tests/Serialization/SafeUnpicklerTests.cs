@@ -9,6 +9,7 @@ namespace TransferKit.Tests.Serialization;
 /// looked at, every protocol's opcodes read correctly, and hostile lengths, cycles and deep
 /// nesting neither allocate wildly nor hang nor overflow the stack.
 /// </summary>
+[Trait("Category", "Parity")]
 public class SafeUnpicklerTests
 {
     private static object? LoadPickle(byte[] pickle) => TorchSerializer.Load(new MemoryStream(PickleBytes.TorchZip(pickle)), "test.pth");

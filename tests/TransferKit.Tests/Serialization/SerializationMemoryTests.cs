@@ -6,6 +6,7 @@ namespace TransferKit.Tests.Serialization;
 
 /// <summary>Loads free what they do not hand out, including when they fail part-way.</summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Parity")]
 public class SerializationMemoryTests
 {
     [PyTorchTheory]

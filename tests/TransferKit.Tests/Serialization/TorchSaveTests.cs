@@ -9,6 +9,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Serialization;
 
 /// <summary>Files TransferKit writes load in PyTorch (and back in TransferKit) with the same values and layouts.</summary>
+[Trait("Category", "Parity")]
 public class TorchSaveTests
 {
     private static string TempFile(string extension) => Path.Combine(Path.GetTempPath(), $"tk-serial-{Guid.NewGuid():N}{extension}");
