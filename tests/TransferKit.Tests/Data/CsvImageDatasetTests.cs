@@ -26,7 +26,7 @@ public sealed class CsvImageDatasetTests : IDisposable
     }
 
     [SharedDataFact("hymenoptera_data")]
-    public void Reads_paths_and_class_name_labels_with_quotes_and_spaces()
+    public void ReadsPathsAndClassNameLabelsWithQuotesAndSpaces()
     {
         Image("imgs/a 1.jpg");
         Image("imgs/b,2.jpg");
@@ -43,7 +43,7 @@ public sealed class CsvImageDatasetTests : IDisposable
     }
 
     [SharedDataFact("hymenoptera_data")]
-    public void Integer_labels_and_custom_columns()
+    public void IntegerLabelsAndCustomColumns()
     {
         Image("x.jpg");
         Image("y.jpg");
@@ -62,7 +62,7 @@ public sealed class CsvImageDatasetTests : IDisposable
     [InlineData("image,label\n\"x.jpg,0\n", "never closed", "")]
     [InlineData("image,label\n,0\n", "empty 'image' value", "")]
     [InlineData("", "the file is empty", "")]
-    public void Bad_files_raise_a_DataFormatException_naming_the_file_and_the_line(string text, string expected, string alsoExpected)
+    public void BadFilesRaiseADataFormatExceptionNamingTheFileAndTheLine(string text, string expected, string alsoExpected)
     {
         Image("x.jpg");
         var csv = Csv(text);
@@ -74,7 +74,7 @@ public sealed class CsvImageDatasetTests : IDisposable
     }
 
     [SharedDataFact("hymenoptera_data")]
-    public void An_unknown_class_name_is_reported()
+    public void AnUnknownClassNameIsReported()
     {
         Image("x.jpg");
         var csv = Csv("image,label\nx.jpg,boat\n");
@@ -83,7 +83,7 @@ public sealed class CsvImageDatasetTests : IDisposable
     }
 
     [SharedDataFact("hymenoptera_data")]
-    public void Two_hundred_mutated_csv_files_load_or_raise_a_DataFormatException_naming_the_file()
+    public void TwoHundredMutatedCsvFilesLoadOrRaiseADataFormatExceptionNamingTheFile()
     {
         Image("a.jpg");
         Image("b.jpg");

@@ -49,7 +49,7 @@ public class TransformParityTests
 
     [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(PipelineImages))]
-    public void Eval_pipeline_matches_torchvision_within_1e_2(string image)
+    public void EvalPipelineMatchesTorchvisionWithinOneHundredth(string image)
     {
         var (max, _) = Compare($"eval_pipeline_{image}");
         Assert.True(max <= 1e-2, $"max |TransferKit - torchvision| = {max}");
@@ -57,7 +57,7 @@ public class TransformParityTests
 
     [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(PipelineImages))]
-    public void Uint8_resize_of_the_shorter_side_matches_torchvision_within_one_gray_level(string image)
+    public void Uint8ResizeOfTheShorterSideMatchesTorchvisionWithinOneGrayLevel(string image)
     {
         var (max, _) = Compare($"resize256_{image}");
         Assert.True(max <= 1, $"max difference {max} gray levels");
@@ -65,7 +65,7 @@ public class TransformParityTests
 
     [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(ExactCases))]
-    public void Exact_operations_match_torchvision_bit_for_bit(string name)
+    public void ExactOperationsMatchTorchvisionBitForBit(string name)
     {
         var (max, _) = Compare(name);
         Assert.Equal(0, max);
@@ -73,7 +73,7 @@ public class TransformParityTests
 
     [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(CloseCases))]
-    public void Resampling_and_color_operations_match_torchvision(string name)
+    public void ResamplingAndColorOperationsMatchTorchvision(string name)
     {
         var (max, fraction) = Compare(name);
         // uint8 results may differ by one level where float rounding lands on the other side of a

@@ -14,7 +14,7 @@ public sealed class PretrainedModelsTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public async Task Loads_the_read_state_dict_and_replaces_the_head_for_other_class_counts()
+    public async Task LoadsTheReadStateDictAndReplacesTheHeadForOtherClassCounts()
     {
         string file = Path.Combine(_root, "my-resnet18.pth");
         File.WriteAllBytes(file, new byte[] { 0 });
@@ -38,7 +38,7 @@ public sealed class PretrainedModelsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_state_dict_of_another_architecture_is_refused_and_its_tensors_freed()
+    public async Task AStateDictOfAnotherArchitectureIsRefusedAndItsTensorsFreed()
     {
         string file = Path.Combine(_root, "weights.pth");
         File.WriteAllBytes(file, new byte[] { 0 });

@@ -12,7 +12,7 @@ namespace TransferKit.Tests.Models;
 public class StochasticDepthTests
 {
     [Fact]
-    public void Is_the_identity_in_eval_mode_or_with_p_zero()
+    public void IsTheIdentityInEvalModeOrWithPZero()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Randn(4, 3, 2, 2);
@@ -24,7 +24,7 @@ public class StochasticDepthTests
     }
 
     [Fact]
-    public void Row_mode_drops_whole_rows_with_probability_p_and_rescales_the_rest()
+    public void RowModeDropsWholeRowsWithProbabilityPAndRescalesTheRest()
     {
         using var scope = Torch.NewDisposeScope();
         Torch.ManualSeed(1);
@@ -40,7 +40,7 @@ public class StochasticDepthTests
     }
 
     [Fact]
-    public void Batch_mode_keeps_or_drops_everything_and_p_one_drops_all()
+    public void BatchModeKeepsOrDropsEverythingAndPOneDropsAll()
     {
         using var scope = Torch.NewDisposeScope();
         for (int k = 0; k < 20; k++)
@@ -54,7 +54,7 @@ public class StochasticDepthTests
     }
 
     [PyTorchFact]
-    public void Draws_the_same_mask_as_torchvision_for_the_same_seed()
+    public void DrawsTheSameMaskAsTorchvisionForTheSameSeed()
     {
         string dir = ZooFixtures.Folder("stochastic_depth", "7", "0.4", "row", "64");
         var expected = ZooFixtures.ReadJson<float[]>(Path.Combine(dir, "mask.json"));

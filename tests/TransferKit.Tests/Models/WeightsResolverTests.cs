@@ -46,7 +46,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void An_explicit_file_wins_and_must_exist()
+    public void AnExplicitFileWinsAndMustExist()
     {
         string file = Write(Path.Combine(_root, "mine.pth"), new byte[] { 1, 2, 3 });
         Write(Path.Combine(_root, "hub", _resnet18.FileName), new byte[] { 4 });
@@ -57,7 +57,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void The_hub_cache_comes_before_the_TransferKit_cache()
+    public void TheHubCacheComesBeforeTheTransferKitCache()
     {
         var content = RandomNumberGenerator.GetBytes(1000);
         var weights = Fake(content);
@@ -70,7 +70,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void Cached_files_of_the_wrong_size_or_hash_are_refused()
+    public void CachedFilesOfTheWrongSizeOrHashAreRefused()
     {
         var content = RandomNumberGenerator.GetBytes(1000);
         var weights = Fake(content);
@@ -89,7 +89,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void Without_network_the_error_names_the_file_the_url_and_the_folders()
+    public void WithoutNetworkTheErrorNamesTheFileTheUrlAndTheFolders()
     {
         var resolver = new WeightsResolver(Folders());
         var e = Assert.Throws<PretrainedWeightsNotFoundException>(() => resolver.Resolve(_resnet18));
@@ -102,7 +102,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void A_failed_download_reports_the_same_and_leaves_no_partial_file()
+    public void AFailedDownloadReportsTheSameAndLeavesNoPartialFile()
     {
         var weights = _resnet18 with { Url = new Uri($"http://127.0.0.1:{ClosedPort()}/models/resnet18-f37072fd.pth") };
         var resolver = new WeightsResolver(Folders(allowDownload: true));
@@ -114,7 +114,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public async Task Downloads_with_progress_verify_the_hash_and_land_atomically_in_the_cache()
+    public async Task DownloadsWithProgressVerifyTheHashAndLandAtomicallyInTheCache()
     {
         var content = RandomNumberGenerator.GetBytes(3 << 20);
         using var server = new LocalServer(content);
@@ -136,7 +136,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public async Task A_download_with_the_wrong_hash_is_discarded_and_a_prefix_hash_is_enough()
+    public async Task ADownloadWithTheWrongHashIsDiscardedAndAPrefixHashIsEnough()
     {
         var content = RandomNumberGenerator.GetBytes(100_000);
         using var server = new LocalServer(content);
@@ -240,7 +240,7 @@ public sealed class WeightsResolverEnvironmentTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public void Default_folders_follow_TORCH_HOME_XDG_CACHE_HOME_and_TRANSFERKIT_HOME()
+    public void DefaultFoldersFollowTORCHHOMEXDGCACHEHOMEAndTRANSFERKITHOME()
     {
         using var env = new EnvironmentScope("TORCH_HOME", "XDG_CACHE_HOME", "TRANSFERKIT_HOME");
         string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
