@@ -127,7 +127,16 @@ public class AutogradTests
         var e = Assert.Throws<TorchException>(() => x.Sum().Backward());
         Assert.Contains("does not require grad", e.Message);
     }
+}
 
+/// <summary>
+/// Deterministic mode and the intra-op thread count are process-wide settings: switching them beside
+/// other tests would change how those run, so this runs in the serial collection.
+/// </summary>
+[Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
+public class ProcessSettingsTests
+{
     [Fact]
     public void DeterministicModeAndThreadCountCanBeSwitched()
     {
@@ -143,7 +152,7 @@ public class AutogradTests
         }
 
         int threads = Torch.NumThreads;
-        Assert.Equal(Environment.ProcessorCount, threads); // TransferKit's default: every logical core
+        Assert.Equal(ExpectedDefaultThreads(), threads);
         try
         {
             Torch.NumThreads = 1;
@@ -155,4 +164,10 @@ public class AutogradTests
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => Torch.NumThreads = 0);
     }
+
+    /// <summary>TransferKit's start-up thread count: TRANSFERKIT_NUM_THREADS, else OMP_NUM_THREADS (OpenMP's), else every logical core.</summary>
+    private static int ExpectedDefaultThreads() =>
+        int.TryParse(Environment.GetEnvironmentVariable("TRANSFERKIT_NUM_THREADS"), out int requested) && requested > 0 ? requested
+        : int.TryParse(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), out int omp) && omp > 0 ? omp
+        : Environment.ProcessorCount;
 }

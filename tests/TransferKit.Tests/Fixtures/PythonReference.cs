@@ -72,8 +72,18 @@ internal static class PythonReference
             if (code != 0) throw new InvalidOperationException($"Fixture script {scriptName} failed (exit {code}):\n{output}");
             File.WriteAllText(Path.Combine(staging, ".script"), scriptHash);
             File.WriteAllText(Path.Combine(staging, ".complete"), DateTime.UtcNow.ToString("O"));
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-            Directory.Move(staging, dir);
+            // Another test process (another checkout's run) may finish the same folder meanwhile:
+            // its complete folder is then kept and used (deleting it could pull files from under
+            // that process's tests), and this copy is dropped.
+            if (Directory.Exists(dir) && !File.Exists(done)) Directory.Delete(dir, recursive: true);
+            try
+            {
+                Directory.Move(staging, dir);
+            }
+            catch (IOException) when (File.Exists(done))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
             RemoveStale(root, prefix, scriptHash);
             return dir;
         }
