@@ -111,6 +111,12 @@ public sealed class SharedDataTheoryAttribute : TheoryAttribute
     public SharedDataTheoryAttribute(params string[] dataSets) => Skip = Prerequisites.Skip(Prerequisites.SharedData(dataSets));
 }
 
+/// <summary>A fact that reads the shared resnet18 weights (no Python); skipped with the reason where the file is missing.</summary>
+public sealed class SharedWeightsFactAttribute : FactAttribute
+{
+    public SharedWeightsFactAttribute() => Skip = Prerequisites.Skip(Prerequisites.SharedWeights);
+}
+
 /// <summary>
 /// A fact about the CPU-only build (Debian's libtorch): skipped, with the reason, on a build that has
 /// CUDA, where the checked behaviour (CUDA refused with a clear message) does not apply. This is a
