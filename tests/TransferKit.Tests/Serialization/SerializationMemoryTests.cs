@@ -6,24 +6,9 @@ namespace TransferKit.Tests.Serialization;
 
 /// <summary>Loads free what they do not hand out, including when they fail part-way.</summary>
 [Collection(SerialCollection.Name)]
-[Trait("Category", "Parity")]
+[Trait("Category", "Unit")]
 public class SerializationMemoryTests
 {
-    [PyTorchTheory]
-    [InlineData("zip")]
-    [InlineData("legacy")]
-    public void LoadStateDictFreesTheRestOfACheckpoint(string format)
-    {
-        string path = SerializationFixtures.Fixtures.PathOf($"checkpoint_{format}.pth");
-        long before = SerialCollection.SettledLiveTensorCount();
-        using (var sd = TorchSerializer.LoadStateDict(path))
-        {
-            Assert.Equal(3, sd.Count);
-            Assert.Equal(before + 3, TensorHandle.LiveCount); // the optimizer's momentum buffer and the storages are gone
-        }
-        Assert.Equal(before, TensorHandle.LiveCount);
-    }
-
     [Fact]
     public void FailedLoadsFreeEverythingTheyCreated()
     {
@@ -67,5 +52,26 @@ public class SerializationMemoryTests
         int versionHeader = copy.AsSpan().IndexOf("archive/version"u8) - 30;
         copy[versionHeader - 3] ^= 0x5A;
         return copy;
+    }
+
+    /// <summary>The tests of this class that need the PyTorch reference (their own category).</summary>
+    [Collection(SerialCollection.Name)]
+    [Trait("Category", "Parity")]
+    public class WithPyTorch
+    {
+        [PyTorchTheory]
+        [InlineData("zip")]
+        [InlineData("legacy")]
+        public void LoadStateDictFreesTheRestOfACheckpoint(string format)
+        {
+            string path = SerializationFixtures.Fixtures.PathOf($"checkpoint_{format}.pth");
+            long before = SerialCollection.SettledLiveTensorCount();
+            using (var sd = TorchSerializer.LoadStateDict(path))
+            {
+                Assert.Equal(3, sd.Count);
+                Assert.Equal(before + 3, TensorHandle.LiveCount); // the optimizer's momentum buffer and the storages are gone
+            }
+            Assert.Equal(before, TensorHandle.LiveCount);
+        }
     }
 }
