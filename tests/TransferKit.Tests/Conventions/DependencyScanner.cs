@@ -58,28 +58,72 @@ internal static class DependencyScanner
         return pairs;
     }
 
-    private static void AddConstraints(MetadataReader md, GenericParameterHandle g, Names names, HashSet<string> used, Provider provider)
+    /// <summary>
+    /// The members ("Namespace.Type::Member") each type in <paramref name="namespacePrefix"/> uses in its
+    /// method bodies, keyed by the type's full name (compiler-generated nested types, such as closures
+    /// and state machines, count for the type that declares them; other nested types for themselves,
+    /// named "Outer+Inner" as reflection names them).
+    /// </summary>
+    public static IReadOnlyDictionary<string, HashSet<string>> ScanMembers(string assemblyPath, string namespacePrefix)
     {
-        foreach (var c in md.GetGenericParameter(g).GetConstraints()) names.AddEntity(md.GetGenericParameterConstraint(c).Type, used, provider);
+        using var stream = File.OpenRead(assemblyPath);
+        using var pe = new PEReader(stream);
+        var md = pe.GetMetadataReader();
+        var result = new Dictionary<string, HashSet<string>>();
+        foreach (var typeHandle in md.TypeDefinitions)
+        {
+            var type = md.GetTypeDefinition(typeHandle);
+            var owner = typeHandle;
+            while (md.GetString(md.GetTypeDefinition(owner).Name).StartsWith('<') && md.GetTypeDefinition(owner).IsNested)
+                owner = md.GetTypeDefinition(owner).GetDeclaringType();
+            string key = ReflectionName(md, owner);
+            if (!key.StartsWith(namespacePrefix + ".", StringComparison.Ordinal)) continue;
+            if (!result.TryGetValue(key, out var members)) result[key] = members = new HashSet<string>();
+            foreach (var m in type.GetMethods())
+            {
+                var method = md.GetMethodDefinition(m);
+                if (method.RelativeVirtualAddress == 0) continue;
+                var il = pe.GetMethodBody(method.RelativeVirtualAddress).GetILReader();
+                foreach (var token in Tokens(il))
+                    if (MemberName(md, token) is { } name) members.Add(name);
+            }
+        }
+        return result;
     }
 
-    private static void AddAttributes(MetadataReader md, CustomAttributeHandleCollection attributes, Names names, HashSet<string> used, Provider provider)
+    private static string ReflectionName(MetadataReader md, TypeDefinitionHandle handle)
     {
-        foreach (var a in attributes) names.AddEntity(md.GetCustomAttribute(a).Constructor, used, provider);
+        var type = md.GetTypeDefinition(handle);
+        return type.IsNested
+            ? ReflectionName(md, type.GetDeclaringType()) + "+" + md.GetString(type.Name)
+            : (type.Namespace.IsNil ? "" : md.GetString(type.Namespace) + ".") + md.GetString(type.Name);
     }
 
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!)
-        .ToDictionary(o => o.Value);
-
-    private static void AddBody(MetadataReader md, MethodBodyBlock body, Names names, HashSet<string> used, Provider provider)
+    private static string TypeName(MetadataReader md, EntityHandle handle) => handle.Kind switch
     {
-        if (!body.LocalSignature.IsNil)
-            md.GetStandaloneSignature(body.LocalSignature).DecodeLocalSignature(provider, null);
-        foreach (var region in body.ExceptionRegions)
-            if (!region.CatchType.IsNil) names.AddEntity(region.CatchType, used, provider);
-        var il = body.GetILReader();
+        HandleKind.TypeDefinition => ReflectionName(md, (TypeDefinitionHandle)handle),
+        HandleKind.TypeReference => md.GetTypeReference((TypeReferenceHandle)handle) is var r
+            ? (r.ResolutionScope.Kind == HandleKind.TypeReference ? TypeName(md, (TypeReferenceHandle)r.ResolutionScope) + "+" : r.Namespace.IsNil ? "" : md.GetString(r.Namespace) + ".") + md.GetString(r.Name)
+            : "",
+        _ => "",
+    };
+
+    private static string? MemberName(MetadataReader md, EntityHandle token) => token.Kind switch
+    {
+        HandleKind.MethodDefinition => md.GetMethodDefinition((MethodDefinitionHandle)token) is var m
+            ? TypeName(md, m.GetDeclaringType()) + "::" + md.GetString(m.Name) : null,
+        HandleKind.FieldDefinition => md.GetFieldDefinition((FieldDefinitionHandle)token) is var f
+            ? TypeName(md, f.GetDeclaringType()) + "::" + md.GetString(f.Name) : null,
+        HandleKind.MemberReference => md.GetMemberReference((MemberReferenceHandle)token) is var r
+            ? TypeName(md, r.Parent) + "::" + md.GetString(r.Name) : null,
+        HandleKind.MethodSpecification => MemberName(md, md.GetMethodSpecification((MethodSpecificationHandle)token).Method),
+        _ => null,
+    };
+
+    /// <summary>The metadata tokens of a method body's type, method and field operands.</summary>
+    private static List<EntityHandle> Tokens(BlobReader il)
+    {
+        var tokens = new List<EntityHandle>();
         while (il.RemainingBytes > 0)
         {
             short value = il.ReadByte();
@@ -91,10 +135,8 @@ internal static class DependencyScanner
                 case OperandType.InlineMethod:
                 case OperandType.InlineTok:
                 case OperandType.InlineType:
-                    names.AddEntity(MetadataTokens.EntityHandle(il.ReadInt32()), used, provider);
-                    break;
                 case OperandType.InlineSig:
-                    md.GetStandaloneSignature((StandaloneSignatureHandle)MetadataTokens.EntityHandle(il.ReadInt32())).DecodeMethodSignature(provider, null);
+                    tokens.Add(MetadataTokens.EntityHandle(il.ReadInt32()));
                     break;
                 case OperandType.InlineSwitch:
                     int n = il.ReadInt32();
@@ -118,6 +160,37 @@ internal static class DependencyScanner
                     il.Offset += 4;
                     break;
             }
+        }
+        return tokens;
+    }
+
+    private static void AddConstraints(MetadataReader md, GenericParameterHandle g, Names names, HashSet<string> used, Provider provider)
+    {
+        foreach (var c in md.GetGenericParameter(g).GetConstraints()) names.AddEntity(md.GetGenericParameterConstraint(c).Type, used, provider);
+    }
+
+    private static void AddAttributes(MetadataReader md, CustomAttributeHandleCollection attributes, Names names, HashSet<string> used, Provider provider)
+    {
+        foreach (var a in attributes) names.AddEntity(md.GetCustomAttribute(a).Constructor, used, provider);
+    }
+
+    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (OpCode)f.GetValue(null)!)
+        .ToDictionary(o => o.Value);
+
+    private static void AddBody(MetadataReader md, MethodBodyBlock body, Names names, HashSet<string> used, Provider provider)
+    {
+        if (!body.LocalSignature.IsNil)
+            md.GetStandaloneSignature(body.LocalSignature).DecodeLocalSignature(provider, null);
+        foreach (var region in body.ExceptionRegions)
+            if (!region.CatchType.IsNil) names.AddEntity(region.CatchType, used, provider);
+        foreach (var token in Tokens(body.GetILReader()))
+        {
+            if (token.Kind == HandleKind.StandaloneSignature)
+                md.GetStandaloneSignature((StandaloneSignatureHandle)token).DecodeMethodSignature(provider, null);
+            else
+                names.AddEntity(token, used, provider);
         }
     }
 

@@ -7,7 +7,8 @@ namespace TransferKit.Tests.Conventions;
 /// Conventions of this test assembly, checked by reflection: every class with tests carries exactly
 /// one <c>[Trait("Category", X)]</c> with X one of <see cref="Categories"/> (so that
 /// <c>dotnet test --filter Category=Unit</c> selects a well-defined subset), no test method adds a
-/// category of its own, and test methods are named in PascalCase sentences.
+/// category of its own, test methods are named in PascalCase sentences, and tests that touch
+/// process-wide state run in the serial collection.
 /// </summary>
 [Trait("Category", "Unit")]
 public partial class TestConventionTests
@@ -58,6 +59,48 @@ public partial class TestConventionTests
             .SelectMany(t => TestMethods(t).Where(m => !PascalCase().IsMatch(m.Name)).Select(m => $"{t.FullName}.{m.Name}"))
             .ToList();
         Assert.True(offenders.Count == 0, "Test methods named otherwise than in PascalCase sentences:\n" + string.Join("\n", offenders));
+    }
+
+    /// <summary>Members that read or change process-wide state (see <see cref="SerialCollection"/>).</summary>
+    internal static readonly string[] ProcessWideMembers =
+    [
+        "TransferKit.Engine.Torch::get_LiveTensorCount",
+        "TransferKit.Engine.TensorHandle::get_LiveCount",
+        "TransferKit.Tests.SerialCollection::SettledLiveTensorCount",
+        "TransferKit.Tests.SerialCollection::Settle",
+        "TransferKit.Engine.Torch::ManualSeed",
+        "TransferKit.Engine.Torch::UseDeterministicAlgorithms",
+        "TransferKit.Engine.Torch::set_NumThreads",
+        "TransferKit.Engine.NativeMethods::tk_release_file_buffers",
+        "System.Environment::SetEnvironmentVariable",
+        "System.Environment::get_WorkingSet",
+        "System.Environment::set_CurrentDirectory",
+        "System.IO.Directory::SetCurrentDirectory",
+    ];
+
+    private static bool InSerialCollection(Type type) =>
+        type.GetCustomAttributesData().Any(a => a.AttributeType == typeof(CollectionAttribute)
+                                                && a.ConstructorArguments.Count == 1
+                                                && Equals(a.ConstructorArguments[0].Value, SerialCollection.Name));
+
+    [Fact]
+    public void TestsThatTouchProcessWideStateRunInTheSerialCollection()
+    {
+        // Read from the test assembly's IL: a class whose code (lambdas and iterators included) uses
+        // one of these members must not run beside other tests.
+        var used = DependencyScanner.ScanMembers(typeof(TestConventionTests).Assembly.Location, "TransferKit.Tests");
+        var offenders = new List<string>();
+        foreach (var type in TestClasses())
+        {
+            var hits = used.GetValueOrDefault(type.FullName!)?.Intersect(ProcessWideMembers).Order(StringComparer.Ordinal).ToList() ?? [];
+            if (hits.Count > 0 && !InSerialCollection(type))
+                offenders.Add($"{type.FullName}: uses {string.Join(", ", hits)} outside [Collection(SerialCollection.Name)]");
+        }
+        Assert.True(offenders.Count == 0, "Tests that read or change process-wide state run beside others:\n" + string.Join("\n", offenders));
+
+        // The scan sees such uses (here: ChecksumTests empties the file-buffer pool, OwnershipTests counts tensors).
+        Assert.Contains("TransferKit.Engine.NativeMethods::tk_release_file_buffers", used["TransferKit.Tests.Serialization.ChecksumTests"]);
+        Assert.Contains("TransferKit.Engine.Torch::get_LiveTensorCount", used["TransferKit.Tests.Engine.OwnershipTests"]);
     }
 
     [Fact]

@@ -122,6 +122,8 @@ public class SafeUnpicklerTests
     }
 
     /// <summary>The tests of this class that need the PyTorch reference (their own category).</summary>
+    // Serial: one test sets an environment variable (where a command run by this process would write).
+    [Collection(SerialCollection.Name)]
     [Trait("Category", "Parity")]
     public class WithPyTorch
     {
