@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # The README's test command: installs prerequisites, builds everything (the native shim included)
 # and runs the test suite. Ends with a one-line summary "N passed, N failed, N skipped".
+#
+# Arguments go to `dotnet test`; every test class has one Category trait (docs/testing.md):
+#   bash scripts/test.sh --filter Category=Unit            fast: no Python, no ../shared data, no child process
+#   bash scripts/test.sh --filter Category=Parity          against the PyTorch reference (/usr/bin/python3)
+#   bash scripts/test.sh --filter Category=Integration     ../shared data, child processes, slow tests
+#   bash scripts/test.sh --filter "Category!=Integration"  everything but those
+#
+# TRANSFERKIT_REQUIRE_ALL=1 (the default here, as in CI) makes a missing prerequisite (PyTorch, the
+# ../shared data sets or weights) fail the tests that need it instead of skipping them, so that a
+# run cannot pass by silently skipping; TRANSFERKIT_REQUIRE_ALL=0 bash scripts/test.sh allows skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --python
+export TRANSFERKIT_REQUIRE_ALL="${TRANSFERKIT_REQUIRE_ALL:-1}"
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -1,17 +1,37 @@
 using TransferKit.Engine;
 namespace TransferKit.Tests;
 
-/// <summary>Tests that read process-wide counters (live tensors, RSS) run alone, not beside others.</summary>
+/// <summary>
+/// The one collection for tests that read or change process-wide state: the live tensor count, the
+/// native file-buffer pool, the resident set size, the global random generator, environment
+/// variables. xunit 2 runs collections marked <c>DisableParallelization</c> after every parallel
+/// collection has finished, one test at a time, so nothing else runs beside these tests; they must
+/// still tolerate what earlier tests left behind, so they measure after <see cref="Settle"/> and
+/// compare with quantities they take themselves (deltas), never with absolute process totals.
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SerialCollection
 {
-    public const string Name = "serial (process-wide counters)";
+    public const string Name = "serial (process-wide state)";
+
+    /// <summary>
+    /// Runs the finalizers of everything earlier code left unreachable (twice: a finalizer may drop
+    /// the last reference to another finalizable object), so that none of it is released while the
+    /// caller measures.
+    /// </summary>
+    public static void Settle()
+    {
+        for (int k = 0; k < 2; k++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+    }
 
     /// <summary>The live tensor count once tensors that earlier code left to the finalizer are released.</summary>
     public static long SettledLiveTensorCount()
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        Settle();
         return Torch.LiveTensorCount;
     }
 }

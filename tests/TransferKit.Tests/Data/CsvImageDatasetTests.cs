@@ -2,6 +2,7 @@ using TransferKit.Data;
 
 namespace TransferKit.Tests.Data;
 
+[Trait("Category", "Integration")]
 public sealed class CsvImageDatasetTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tk-csv-").FullName;
@@ -24,8 +25,8 @@ public sealed class CsvImageDatasetTests : IDisposable
         return path;
     }
 
-    [Fact]
-    public void Reads_paths_and_class_name_labels_with_quotes_and_spaces()
+    [SharedDataFact("hymenoptera_data")]
+    public void ReadsPathsAndClassNameLabelsWithQuotesAndSpaces()
     {
         Image("imgs/a 1.jpg");
         Image("imgs/b,2.jpg");
@@ -41,8 +42,8 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Equal(1, sample.Label);
     }
 
-    [Fact]
-    public void Integer_labels_and_custom_columns()
+    [SharedDataFact("hymenoptera_data")]
+    public void IntegerLabelsAndCustomColumns()
     {
         Image("x.jpg");
         Image("y.jpg");
@@ -54,14 +55,14 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Equal("emergency", named.Classes[(int)named.GetLabel(0)]);
     }
 
-    [Theory]
+    [SharedDataTheory("hymenoptera_data")]
     [InlineData("image,label\nmissing.jpg,0\n", "line 2: image file", "missing.jpg")]
     [InlineData("picture,label\nx.jpg,0\n", "no 'image' column", "picture")]
     [InlineData("image,label\nx.jpg,0,extra\n", "line 2 has 3 fields but the header has 2", "")]
     [InlineData("image,label\n\"x.jpg,0\n", "never closed", "")]
     [InlineData("image,label\n,0\n", "empty 'image' value", "")]
     [InlineData("", "the file is empty", "")]
-    public void Bad_files_raise_a_DataFormatException_naming_the_file_and_the_line(string text, string expected, string alsoExpected)
+    public void BadFilesRaiseADataFormatExceptionNamingTheFileAndTheLine(string text, string expected, string alsoExpected)
     {
         Image("x.jpg");
         var csv = Csv(text);
@@ -72,8 +73,8 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Equal(csv, e.FileName);
     }
 
-    [Fact]
-    public void An_unknown_class_name_is_reported()
+    [SharedDataFact("hymenoptera_data")]
+    public void AnUnknownClassNameIsReported()
     {
         Image("x.jpg");
         var csv = Csv("image,label\nx.jpg,boat\n");
@@ -81,8 +82,8 @@ public sealed class CsvImageDatasetTests : IDisposable
         Assert.Contains("label 'boat', which is not one of the 2 classes (car, bus)", e.Message);
     }
 
-    [Fact]
-    public void Two_hundred_mutated_csv_files_load_or_raise_a_DataFormatException_naming_the_file()
+    [SharedDataFact("hymenoptera_data")]
+    public void TwoHundredMutatedCsvFilesLoadOrRaiseADataFormatExceptionNamingTheFile()
     {
         Image("a.jpg");
         Image("b.jpg");

@@ -7,6 +7,7 @@ namespace TransferKit.Tests.Data;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class DataLoaderTests
 {
     /// <summary>Sample i is a 2x2 image filled with i; label i % 3. Optionally fails at one index.</summary>
@@ -35,7 +36,7 @@ public class DataLoaderTests
     private static Tensor AddNoise(Tensor image, Random random) => image + random.NextDouble();
 
     [Fact]
-    public void Batches_collate_images_and_labels_and_honour_drop_last()
+    public void BatchesCollateImagesAndLabelsAndHonourDropLast()
     {
         var loader = new DataLoader(new CountingDataset(10), new DataLoaderOptions { BatchSize = 4 });
         Assert.Equal(3, loader.Count);
@@ -54,7 +55,7 @@ public class DataLoaderTests
     }
 
     [Fact]
-    public void Shuffling_is_reproducible_per_seed_and_epoch()
+    public void ShufflingIsReproduciblePerSeedAndEpoch()
     {
         var options = new DataLoaderOptions { BatchSize = 5, Shuffle = true, Seed = 7 };
         var a = new DataLoader(new CountingDataset(20), options);
@@ -74,7 +75,7 @@ public class DataLoaderTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(4)]
-    public void Workers_produce_exactly_the_batches_of_the_single_threaded_loader(int workers)
+    public void WorkersProduceExactlyTheBatchesOfTheSingleThreadedLoader(int workers)
     {
         var baseline = Drain(new DataLoader(new CountingDataset(37), new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 3 }, new Lambda(AddNoise, isDeterministic: false)));
         var parallel = Drain(new DataLoader(new CountingDataset(37), new DataLoaderOptions { BatchSize = 4, Shuffle = true, Seed = 3, NumWorkers = workers }, new Lambda(AddNoise, isDeterministic: false)));
@@ -89,7 +90,7 @@ public class DataLoaderTests
     [Theory]
     [InlineData(0)]
     [InlineData(2)]
-    public void A_failing_sample_reaches_the_caller_with_its_file_name_and_nothing_leaks(int workers)
+    public void AFailingSampleReachesTheCallerWithItsFileNameAndNothingLeaks(int workers)
     {
         long before = SerialCollection.SettledLiveTensorCount();
         var loader = new DataLoader(new CountingDataset(40, failAt: 21), new DataLoaderOptions { BatchSize = 4, NumWorkers = workers });
@@ -114,7 +115,7 @@ public class DataLoaderTests
     }
 
     [Fact]
-    public void Without_workers_samples_are_prepared_on_one_intra_op_thread_and_the_count_is_restored()
+    public void WithoutWorkersSamplesArePreparedOnOneIntraOpThreadAndTheCountIsRestored()
     {
         int threads = Torch.NumThreads;
         var dataset = new ThreadCountDataset();
@@ -131,7 +132,7 @@ public class DataLoaderTests
     }
 
     [Fact]
-    public void Stopping_early_or_cancelling_frees_the_prefetched_batches()
+    public void StoppingEarlyOrCancellingFreesThePrefetchedBatches()
     {
         long before = SerialCollection.SettledLiveTensorCount();
         var loader = new DataLoader(new CountingDataset(100), new DataLoaderOptions { BatchSize = 2, NumWorkers = 2, PrefetchFactor = 4 });
@@ -156,7 +157,7 @@ public class DataLoaderTests
     }
 
     [Fact]
-    public void Images_of_different_sizes_without_a_resizing_transform_are_explained()
+    public void ImagesOfDifferentSizesWithoutAResizingTransformAreExplained()
     {
         var images = new RaggedDataset();
         var e = Assert.Throws<InvalidOperationException>(() => Drain(new DataLoader(images, new DataLoaderOptions { BatchSize = 2 })));
@@ -173,7 +174,7 @@ public class DataLoaderTests
     }
 
     [Fact]
-    public void Tensor_dataset_and_splits()
+    public void TensorDatasetAndSplits()
     {
         var labels = Enumerable.Range(0, 100).Select(i => (long)(i < 80 ? 0 : 1)).ToArray();
         using var dataset = new TensorImageDataset(Torch.Arange(100).Reshape(100, 1), labels, new[] { "common", "rare" });

@@ -3,11 +3,11 @@ using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
-public class ImageDecoderTests
+/// <summary>Decoding every ants/bees JPEG and generated JPEG/PNG variants gives Pillow's pixels exactly.</summary>
+[Trait("Category", "Parity")]
+public class ImageDecoderPillowParityTests
 {
-    private static string AntJpeg => Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg");
-
-    [Fact]
+    [PyTorchFact(SharedData = new[] { "hymenoptera_data" })]
     public void PixelsEqualPillowForEveryHymenopteraJpegAndGeneratedJpegPngVariants()
     {
         using var gen = TestEnvironment.NewTempDir();
@@ -30,6 +30,12 @@ public class ImageDecoderTests
         }
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {reference.Count} differ from Pillow:\n{string.Join("\n", mismatches)}");
     }
+}
+
+[Trait("Category", "Integration")]
+public class ImageDecoderTests
+{
+    private static string AntJpeg => Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg");
 
     [Fact]
     public void PngRoundTripsPixelsForEveryChannelLayout()
@@ -62,7 +68,7 @@ public class ImageDecoderTests
         Assert.Equal(gray.SelectMany(v => new[] { v, v, v }).ToArray(), three.ToArray<byte>());
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void ReadInfoReportsTheHeaderWithoutDecoding()
     {
         var info = ImageDecoder.ReadInfo(AntJpeg);
@@ -87,7 +93,7 @@ public class ImageDecoderTests
     public void DetectFormatReadsMagicBytes(byte[] data, ImageFormat expected) =>
         Assert.Equal(expected, ImageDecoder.DetectFormat(data));
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void GifIsRejectedAsUnsupportedNamingTheFile()
     {
         string gif = Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "imageNotFound.gif");
@@ -116,7 +122,7 @@ public class ImageDecoderTests
         Assert.Contains("<3 bytes in memory>", unnamed.Message);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void TruncatedJpegIsAnErrorUnlessAllowed()
     {
         byte[] jpeg = File.ReadAllBytes(AntJpeg);
@@ -138,7 +144,7 @@ public class ImageDecoderTests
         Assert.NotEqual(a.AsSpan(a.Length - row).ToArray(), b.AsSpan(b.Length - row).ToArray());
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void JpegMissingItsEndMarkerIsTruncatedAsInPillow()
     {
         // Pillow: "image file is truncated" for a JPEG cut by even one byte; libjpeg reads ahead to the EOI marker.
@@ -211,7 +217,7 @@ public class ImageDecoderTests
         Assert.Contains("strict mode", strict.Message);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void RecoverableJpegCorruptionIsToleratedByDefaultAndRejectedWhenWarningsAreErrors()
     {
         byte[] jpeg = File.ReadAllBytes(AntJpeg);
@@ -228,7 +234,7 @@ public class ImageDecoderTests
         Assert.Contains("extraneous bytes", e.Message);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void ImagesOverThePixelLimitAreRefusedBeforeDecoding()
     {
         var info = ImageDecoder.ReadInfo(AntJpeg);
@@ -267,9 +273,9 @@ public class ImageDecoderTests
 
     [Fact]
     public void MissingFileIsAnIOError() =>
-        Assert.Throws<FileNotFoundException>(() => ImageDecoder.Decode(Path.Combine(TestEnvironment.Hymenoptera, "no-such.jpg")));
+        Assert.Throws<FileNotFoundException>(() => ImageDecoder.Decode(Path.Combine(Path.GetTempPath(), $"tk-no-such-{Guid.NewGuid():N}.jpg")));
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void ParallelDecodingGivesTheSamePixels()
     {
         var files = Directory.GetFiles(Path.Combine(TestEnvironment.Hymenoptera, "val", "bees"), "*.jpg").OrderBy(f => f, StringComparer.Ordinal).Take(24).ToArray();
@@ -293,9 +299,10 @@ public class ImageDecoderTests
 }
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Integration")]
 public class ImageDecoderOwnershipTests
 {
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void DecodedTensorsBelongToTheDisposeScopeAndFailuresLeakNothing()
     {
         byte[] jpeg = File.ReadAllBytes(Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg"));

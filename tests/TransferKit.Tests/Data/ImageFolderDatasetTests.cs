@@ -4,6 +4,7 @@ using TransferKit.Engine;
 
 namespace TransferKit.Tests.Data;
 
+[Trait("Category", "Parity")]
 public class ImageFolderDatasetTests
 {
     // torchvision's ImageFolder with the same file filter (its default extensions include .gif, ours don't).
@@ -23,7 +24,7 @@ for path, label in ds.samples:
         return (lines[0].Split('\t'), samples);
     }
 
-    [Theory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [InlineData("train", 244)]
     [InlineData("val", 153)]
     public void HymenopteraMatchesTorchvisionImageFolder(string split, int count)
@@ -50,7 +51,7 @@ for path, label in ds.samples:
         }
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void GetReturnsRgbImagesAndLabels()
     {
         var ds = new ImageFolderDataset(Path.Combine(TestEnvironment.Hymenoptera, "train"));
@@ -68,7 +69,7 @@ for path, label in ds.samples:
         Assert.Throws<ArgumentOutOfRangeException>(() => ds.Get(ds.Count));
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void ThrowPolicyNamesTheStrayFile()
     {
         var e = Assert.Throws<DataFormatException>(() => new ImageFolderDataset(
@@ -78,7 +79,7 @@ for path, label in ds.samples:
         Assert.Equal(DataErrorKind.UnsupportedFormat, e.Kind);
     }
 
-    [Fact]
+    [PyTorchFact]
     public void OrderingExtensionsAndNestedFoldersFollowTorchvision()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -109,7 +110,7 @@ for path, label in ds.samples:
         Assert.Equal(3, only.Warnings.Count);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void VerifyImagesSkipsFilesThatAreNotReallyImages()
     {
         using var dir = TestEnvironment.NewTempDir();

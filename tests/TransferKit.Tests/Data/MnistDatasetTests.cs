@@ -3,6 +3,7 @@ using TransferKit.Data;
 
 namespace TransferKit.Tests.Data;
 
+[Trait("Category", "Parity")]
 public class MnistDatasetTests
 {
     // torchvision's own IDX readers (torchvision.datasets.mnist.read_image_file / read_label_file), on
@@ -31,7 +32,7 @@ finally:
     shutil.rmtree(tmp)
 """;
 
-    [Fact]
+    [PyTorchFact(SharedData = new[] { "mnist", "fashion-mnist" })]
     public void EverySplitOfMnistAndFashionEqualsTorchvision()
     {
         string output = TestEnvironment.RunPython(ReferenceScript, TestEnvironment.Mnist, TestEnvironment.FashionMnist);
@@ -81,7 +82,7 @@ finally:
             MnistDataset.FashionClasses);
     }
 
-    [Fact]
+    [SharedDataFact("mnist")]
     public void RawFilesInTorchvisionsRawFolderGiveTheSameData()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -110,7 +111,7 @@ finally:
         Assert.Throws<DirectoryNotFoundException>(() => new MnistDataset(Path.Combine(dir.Path, "nope")));
     }
 
-    [Fact]
+    [SharedDataFact("mnist")]
     public void HeaderViolationsNameTheFileAndSayWhatWasExpected()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -137,7 +138,7 @@ finally:
         Assert.Contains("not an IDX file", e.Message);
     }
 
-    [Fact]
+    [SharedDataFact("mnist")]
     public void LengthMismatchesAreTruncationOrTrailingData()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -168,7 +169,7 @@ finally:
         }
     }
 
-    [Fact]
+    [SharedDataFact("mnist")]
     public void FilesThatDisagreeAreReported()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -186,7 +187,7 @@ finally:
         Assert.Contains("label 12 at index 3", e.Message);
     }
 
-    [Fact]
+    [SharedDataFact("mnist")]
     public void GetChecksItsIndex()
     {
         using var dir = TestEnvironment.NewTempDir();

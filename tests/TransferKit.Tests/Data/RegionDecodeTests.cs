@@ -7,6 +7,7 @@ namespace TransferKit.Tests.Data;
 /// gives exactly the slice of the full decode (which the Pillow parity tests pin down), for every
 /// real JPEG and for generated ones of every layout libjpeg treats differently.
 /// </summary>
+[Trait("Category", "Parity")]
 public class RegionDecodeTests
 {
     private static string AntJpeg => Path.Combine(TestEnvironment.Hymenoptera, "train", "ants", "0013035.jpg");
@@ -70,7 +71,7 @@ for h, w in [(1, 1), (1, 17), (17, 1), (8, 16), (16, 8), (33, 47), (97, 131), (2
         return mismatches;
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void RegionsOfEveryHymenopteraJpegEqualTheSliceOfTheFullDecode()
     {
         var files = Directory.EnumerateFiles(TestEnvironment.Hymenoptera, "*", SearchOption.AllDirectories)
@@ -89,7 +90,7 @@ for h, w in [(1, 1), (1, 17), (17, 1), (8, 16), (16, 8), (33, 47), (97, 131), (2
         Assert.True(mismatches.Count == 0, $"{mismatches.Count} of {regions} regions differ:\n{string.Join("\n", mismatches.Take(20))}");
     }
 
-    [Fact]
+    [PyTorchFact]
     public void RegionsOfGeneratedJpegsOfEveryLayoutEqualTheSliceOfTheFullDecode()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -122,7 +123,7 @@ for h, w in [(1, 1), (1, 17), (17, 1), (8, 16), (16, 8), (33, 47), (97, 131), (2
         }
     }
 
-    [Theory]
+    [SharedDataTheory("hymenoptera_data")]
     [InlineData(-1, 0, 10, 10, "top")]
     [InlineData(0, -1, 10, 10, "left")]
     [InlineData(0, 0, 0, 10, "height")]
@@ -143,7 +144,7 @@ for h, w in [(1, 1), (1, 17), (17, 1), (8, 16), (16, 8), (33, 47), (97, 131), (2
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageDecoder.DecodeRegion(png, top, left, height, width, "x.png"));
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void DamagedFilesFailAsTheFullDecodeDoesWhereverTheRegionIs()
     {
         byte[] jpeg = File.ReadAllBytes(AntJpeg);
@@ -171,7 +172,7 @@ for h, w in [(1, 1), (1, 17), (17, 1), (8, 16), (16, 8), (33, 47), (97, 131), (2
         Assert.Equal(DataErrorKind.TooLarge, big.Kind);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void CorruptDataInStrictModeFailsEvenBelowTheRegion()
     {
         byte[] jpeg = File.ReadAllBytes(AntJpeg);

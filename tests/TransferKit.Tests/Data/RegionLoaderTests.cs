@@ -10,6 +10,7 @@ namespace TransferKit.Tests.Data;
 /// only the crop of JPEGs, with batches identical to the <c>Get</c> + <c>Apply</c> path.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Parity")]
 public class RegionLoaderTests
 {
     private static string Train => Path.Combine(TestEnvironment.Hymenoptera, "train");
@@ -44,7 +45,7 @@ public class RegionLoaderTests
         }
     }
 
-    [Theory]
+    [SharedDataTheory("hymenoptera_data")]
     [InlineData(0)]
     [InlineData(2)]
     public void RandomResizedCropPipelineGivesTheSameBatchesAsDecodingWholeImages(int workers)
@@ -53,7 +54,7 @@ public class RegionLoaderTests
         AssertSameBatches(dataset, new Compose(new HwcToChw(), new RandomResizedCrop(224), new RandomHorizontalFlip(), new ToTensor(), Normalize.ImageNet()), workers);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void PresetTrainTransformCenterCropAndSubsetsAlsoDecodeRegions()
     {
         var dataset = new ImageFolderDataset(Train);
@@ -63,7 +64,7 @@ public class RegionLoaderTests
         AssertSameBatches(subset, new Compose(new Compose(new HwcToChw(), new GrayscaleToRgb()), new CenterCrop(200, 300), new ToTensor()), 0);
     }
 
-    [Fact]
+    [PyTorchFact(SharedData = new[] { "hymenoptera_data" })]
     public void GrayCmykPngAndTinyImagesGiveTheSameBatchesInBothModes()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -99,7 +100,7 @@ im.resize((5, 3)).save(os.path.join(out, 'b', 'tiny.jpg'))
         }
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void OtherPipelinesAndDatasetsFallBackToTheNormalPath()
     {
         var dataset = new ImageFolderDataset(Train);
@@ -115,7 +116,7 @@ im.resize((5, 3)).save(os.path.join(out, 'b', 'tiny.jpg'))
         Assert.Null(new DataLoader(dataset).Transform);
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void TruncatedJpegRaisesTheSameErrorNamingTheFile()
     {
         using var dir = TestEnvironment.NewTempDir();
@@ -141,7 +142,7 @@ im.resize((5, 3)).save(os.path.join(out, 'b', 'tiny.jpg'))
         }
     }
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public void RegionLoadingLeaksNoTensors()
     {
         var dataset = new Subset(new ImageFolderDataset(Train), Enumerable.Range(0, 40));

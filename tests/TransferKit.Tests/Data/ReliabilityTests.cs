@@ -10,13 +10,14 @@ namespace TransferKit.Tests.Data;
 /// Runs alone (see <see cref="SerialCollection"/>) because it checks the live tensor count.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Integration")]
 public class ReliabilityTests(ITestOutputHelper output)
 {
     private enum Mutation { FlipBytes, Truncate, ZeroHeader, FlipPayload, SpliceBytes }
 
     private sealed record Base(string Name, byte[] Data, int PayloadStart, int PayloadEnd, bool IsPng);
 
-    [Fact]
+    [SharedDataFact("hymenoptera_data")]
     public async Task ThousandMutatedJpegAndPngFilesDecodeOrRaiseImageDecodeException()
     {
         var bases = ImageBases();
@@ -64,22 +65,22 @@ public class ReliabilityTests(ITestOutputHelper output)
                 if (one.Elapsed.TotalMilliseconds > slowest) (slowest, slowestName) = (one.Elapsed.TotalMilliseconds, name);
             }
         });
-        bool finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(120))) == run;
-        Assert.True(finished, "decoding the mutants did not finish in 120 s (a hang?)");
+        // A guard against a hang only, far above any machine's time (no timing is asserted).
+        bool finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(10))) == run;
+        Assert.True(finished, "decoding the mutants did not finish in 10 minutes (a hang?)");
         await run;
 
         output.WriteLine($"1000 mutants in {clock.Elapsed.TotalSeconds:F1} s; slowest {slowest:F0} ms ({slowestName}); " +
                          $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 >> 20} MiB");
         foreach (var (key, n) in outcomes.OrderBy(p => p.Key, StringComparer.Ordinal)) output.WriteLine($"{key}: {n}");
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(30)));
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
         Assert.Equal(handlesBefore, SerialCollection.SettledLiveTensorCount());
         // The mutations reach every failure kind that bytes can cause, and some mutants stay decodable.
         foreach (var kind in new[] { "decoded", "Truncated", "Corrupt", "UnsupportedFormat" })
             Assert.Contains(outcomes.Keys, key => key.EndsWith("/" + kind));
     }
 
-    [Fact]
+    [SharedDataFact("mnist")]
     public void TwoHundredMutatedIdxFilesLoadOrRaiseDataFormatExceptionNamingTheFile()
     {
         using var dir = TestEnvironment.NewTempDir();

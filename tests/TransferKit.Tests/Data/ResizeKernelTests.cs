@@ -11,6 +11,7 @@ using Impl = TransferKit.Data.Transforms.ImageFunctional.ResampleImpl;
 /// (crop, float32, _upsample_bilinear2d_aa, round, clamp, uint8): equal bit for bit, for both the
 /// vectorised and the portable kernel, on any strides.
 /// </summary>
+[Trait("Category", "Integration")]
 public class ResizeKernelTests
 {
     private static Tensor RandomImage(Random random, int channels, int h, int w, bool hwc)
@@ -34,14 +35,14 @@ public class ResizeKernelTests
     }
 
     [Fact]
-    public void The_model_of_libtorchs_rounding_was_found()
+    public void TheModelOfLibtorchsRoundingWasFound()
     {
         // 4 for libtorch's AVX2 kernels, 1 for builds without FMA; -1 would mean the ATen fallback.
         Assert.True(NativeMethods.tk_resized_crop_u8_model() >= 0);
     }
 
     [Fact]
-    public void Kernel_equals_aten_on_random_sizes_crops_and_layouts()
+    public void KernelEqualsAtenOnRandomSizesCropsAndLayouts()
     {
         var random = new Random(1234);
         for (int trial = 0; trial < 1500; trial++)
@@ -76,7 +77,7 @@ public class ResizeKernelTests
     [InlineData(375, 500, 0, 0, 375, 500, 41, 53)]       // windows of 9 to 20 taps (the generic width pass)
     [InlineData(100, 100, 10, 10, 50, 1, 30, 17)]        // a one-column crop: one tap per output
     [InlineData(375, 500, 360, 490, 15, 10, 9, 5)]       // last rows and columns of the buffer, small output
-    public void Kernel_equals_aten_on_edge_cases(int h, int w, int top, int left, int cropH, int cropW, int outH, int outW)
+    public void KernelEqualsAtenOnEdgeCases(int h, int w, int top, int left, int cropH, int cropW, int outH, int outW)
     {
         var random = new Random(h * 31 + w);
         foreach (bool hwc in new[] { true, false })
@@ -88,11 +89,10 @@ public class ResizeKernelTests
             }
     }
 
-    [Fact]
-    public void Kernel_equals_aten_on_ants_and_bees()
+    [SharedDataFact("hymenoptera_data")]
+    public void KernelEqualsAtenOnAntsAndBees()
     {
         string dir = Path.Combine(TestEnvironment.Hymenoptera, "train");
-        Assert.True(Directory.Exists(dir), $"{dir} is missing");
         var files = Directory.EnumerateFiles(dir, "*.jpg", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal).Take(24).ToArray();
         Assert.NotEmpty(files);
         var crop = new RandomResizedCrop(224);
@@ -114,7 +114,7 @@ public class ResizeKernelTests
     }
 
     [Fact]
-    public void Resize_and_ResizedCrop_of_uint8_images_equal_the_aten_path()
+    public void ResizeAndResizedCropOfUint8ImagesEqualTheAtenPath()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TransformTests.TestImage(61, 83);
@@ -136,7 +136,7 @@ public class ResizeKernelTests
     }
 
     [Fact]
-    public void Invalid_arguments_throw_clear_exceptions()
+    public void InvalidArgumentsThrowClearExceptions()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TransformTests.TestImage(10, 12);

@@ -4,12 +4,13 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Data;
 
 
+[Trait("Category", "Unit")]
 public class SyntheticShapesDatasetTests
 {
     private static readonly ShapeKind[] All = Enum.GetValues<ShapeKind>();
 
     [Fact]
-    public void Samples_are_reproducible_balanced_and_shaped_like_decoded_images()
+    public void SamplesAreReproducibleBalancedAndShapedLikeDecodedImages()
     {
         var a = new SyntheticShapesDataset(All, count: 60, imageSize: 32, seed: 5);
         var b = new SyntheticShapesDataset(All, count: 60, imageSize: 32, seed: 5);
@@ -27,7 +28,7 @@ public class SyntheticShapesDatasetTests
     }
 
     [Fact]
-    public void Drawn_areas_match_each_shapes_geometry()
+    public void DrawnAreasMatchEachShapesGeometry()
     {
         // Without noise, on a 64-pixel canvas, the covered fraction of the shape's bounding circle
         // must match its geometry: circle 1, hexagon 0.83, pentagon 0.76, square 0.64, triangle 0.41, star (inner radius 0.45) 0.40.
@@ -66,7 +67,7 @@ public class SyntheticShapesDatasetTests
     }
 
     [Fact]
-    public void Invalid_arguments_are_rejected()
+    public void InvalidArgumentsAreRejected()
     {
         Assert.Throws<ArgumentException>(() => new SyntheticShapesDataset(Array.Empty<ShapeKind>(), 10));
         Assert.Throws<ArgumentException>(() => new SyntheticShapesDataset(new[] { ShapeKind.Star, ShapeKind.Star }, 10));

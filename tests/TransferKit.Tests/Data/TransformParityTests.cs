@@ -13,6 +13,7 @@ namespace TransferKit.Tests.Data;
 /// TransferKit's transforms against torchvision 0.14's tensor path on real JPEGs of the ants/bees
 /// data set (decoded by torchvision in Fixtures/transforms_reference.py, so no decoder is needed here).
 /// </summary>
+[Trait("Category", "Parity")]
 public class TransformParityTests
 {
     private readonly ITestOutputHelper _output;
@@ -48,40 +49,40 @@ public class TransformParityTests
         "saturation_small_u8_1.3", "saturation_small_u8_0.45", "saturation_small_f32_1.7", "saturation_small_f32_0.6",
     };
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(PipelineImages))]
-    public void Eval_pipeline_matches_torchvision_within_1e_2(string image)
+    public void EvalPipelineMatchesTorchvisionWithinOneHundredth(string image)
     {
         var (max, _) = Compare($"eval_pipeline_{image}");
         Assert.True(max <= 1e-2, $"max |TransferKit - torchvision| = {max}");
     }
 
-    [TransformReferenceFact]
+    [PyTorchFact(SharedData = new[] { "hymenoptera_data" })]
     public void BicubicEvalPipelineMatchesTorchvisionWithin1e2()
     {
         var (max, _) = Compare("eval_pipeline_bicubic");
         Assert.True(max <= 1e-2, $"max |TransferKit - torchvision| = {max}");
     }
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(PipelineImages))]
-    public void Uint8_resize_of_the_shorter_side_matches_torchvision_within_one_gray_level(string image)
+    public void Uint8ResizeOfTheShorterSideMatchesTorchvisionWithinOneGrayLevel(string image)
     {
         var (max, _) = Compare($"resize256_{image}");
         Assert.True(max <= 1, $"max difference {max} gray levels");
     }
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(ExactCases))]
-    public void Exact_operations_match_torchvision_bit_for_bit(string name)
+    public void ExactOperationsMatchTorchvisionBitForBit(string name)
     {
         var (max, _) = Compare(name);
         Assert.Equal(0, max);
     }
 
-    [TransformReferenceTheory]
+    [PyTorchTheory(SharedData = new[] { "hymenoptera_data" })]
     [MemberData(nameof(CloseCases))]
-    public void Resampling_and_color_operations_match_torchvision(string name)
+    public void ResamplingAndColorOperationsMatchTorchvision(string name)
     {
         var (max, fraction) = Compare(name);
         // uint8 results may differ by one level where float rounding lands on the other side of a
@@ -168,22 +169,5 @@ public class TransformParityTests
             "float32" => Torch.FromArray<float>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes), shape),
             var other => throw new ArgumentException($"unexpected fixture dtype {other}"),
         };
-    }
-}
-
-/// <summary>A fact that needs PyTorch and the ants/bees images; skipped, with the reason, where either is missing.</summary>
-public sealed class TransformReferenceFactAttribute : FactAttribute
-{
-    public TransformReferenceFactAttribute() => Skip = new TransformReferenceTheoryAttribute().Skip;
-}
-
-/// <summary>A theory that needs PyTorch and the ants/bees images; skipped, with the reason, where either is missing.</summary>
-public sealed class TransformReferenceTheoryAttribute : TheoryAttribute
-{
-    public TransformReferenceTheoryAttribute()
-    {
-        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
-        else if (!Directory.Exists(TransformParityTests.Hymenoptera))
-            Skip = $"ants/bees images not found at {TransformParityTests.Hymenoptera} (set TRANSFERKIT_DATA)";
     }
 }

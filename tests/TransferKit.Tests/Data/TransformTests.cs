@@ -6,6 +6,7 @@ namespace TransferKit.Tests.Data;
 
 
 /// <summary>Seeding, output sizes, parameter sampling, determinism flags and input checks of the image transforms.</summary>
+[Trait("Category", "Unit")]
 public class TransformTests
 {
     /// <summary>A uint8 [3, h, w] image whose pixels are all different enough to reveal any geometric change.</summary>
@@ -30,7 +31,7 @@ public class TransformTests
     // ---- layout and dtype ----
 
     [Fact]
-    public void FromHwc_moves_channels_first_and_ToHwc_moves_them_back()
+    public void FromHwcMovesChannelsFirstAndToHwcMovesThemBack()
     {
         using var scope = Torch.NewDisposeScope();
         var hwc = Torch.FromArray(Enumerable.Range(0, 2 * 3 * 4).Select(v => (byte)v).ToArray(), 2, 3, 4);
@@ -45,7 +46,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Transforms_on_the_HwcToChw_view_equal_those_on_a_contiguous_copy_and_leave_it_unchanged()
+    public void TransformsOnTheHwcToChwViewEqualThoseOnAContiguousCopyAndLeaveItUnchanged()
     {
         using var scope = Torch.NewDisposeScope();
         var chw = TestImage(37, 53);
@@ -72,7 +73,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void ToTensor_then_Normalize_in_a_Compose_equals_the_two_steps_bit_for_bit()
+    public void ToTensorThenNormalizeInAComposeEqualsTheTwoStepsBitForBit()
     {
         using var scope = Torch.NewDisposeScope();
         var random = new Random(3);
@@ -99,7 +100,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void ToTensor_scales_uint8_to_0_1_and_ConvertImageDtype_goes_back()
+    public void ToTensorScalesUint8To01AndConvertImageDtypeGoesBack()
     {
         using var scope = Torch.NewDisposeScope();
         var image = Torch.FromArray(new byte[] { 0, 1, 128, 255 }, 1, 2, 2);
@@ -111,7 +112,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void GrayscaleToRgb_repeats_one_channel_and_passes_rgb_through()
+    public void GrayscaleToRgbRepeatsOneChannelAndPassesRgbThrough()
     {
         using var scope = Torch.NewDisposeScope();
         var gray = TestImage(5, 7, channels: 1);
@@ -125,7 +126,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Normalize_subtracts_the_mean_and_divides_by_the_std_per_channel()
+    public void NormalizeSubtractsTheMeanAndDividesByTheStdPerChannel()
     {
         using var scope = Torch.NewDisposeScope();
         var image = Torch.FromArray(new[] { 0.5f, 1f, 0f, 0.25f }, 2, 1, 2);
@@ -135,7 +136,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Tensor_Flip_and_Round_follow_pytorch()
+    public void TensorFlipAndRoundFollowPytorch()
     {
         using var scope = Torch.NewDisposeScope();
         var t = Torch.FromArray(new[] { 0.5f, 1.5f, 2.5f, -0.5f, -1.7f, 3.2f }, 2, 3);
@@ -155,11 +156,11 @@ public class TransformTests
     [InlineData(100, 100, 50, null, 50, 50)]
     [InlineData(375, 500, 200, 250, 187, 250)]
     [InlineData(10, 1000, 20, 300, 3, 300)]
-    public void Shorter_side_sizes_follow_torchvision(int h, int w, int size, int? maxSize, int expectedH, int expectedW) =>
+    public void ShorterSideSizesFollowTorchvision(int h, int w, int size, int? maxSize, int expectedH, int expectedW) =>
         Assert.Equal((expectedH, expectedW), ImageFunctional.ComputeResizedSize(h, w, size, maxSize));
 
     [Fact]
-    public void Resize_and_center_crop_produce_the_requested_sizes()
+    public void ResizeAndCenterCropProduceTheRequestedSizes()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(48, 64);
@@ -174,7 +175,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Resizing_a_uniform_uint8_image_keeps_its_value()
+    public void ResizingAUniformUint8ImageKeepsItsValue()
     {
         using var scope = Torch.NewDisposeScope();
         var image = Torch.Full(new long[] { 3, 37, 53 }, 201, ScalarType.Byte);
@@ -183,7 +184,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Center_crop_takes_the_middle_with_halves_rounded_to_even()
+    public void CenterCropTakesTheMiddleWithHalvesRoundedToEven()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(10, 9);
@@ -194,7 +195,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Center_crop_larger_than_the_image_pads_with_zeros_or_refuses()
+    public void CenterCropLargerThanTheImagePadsWithZerosOrRefuses()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(4, 5);
@@ -210,7 +211,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Crop_regions_outside_the_image_are_zero_filled()
+    public void CropRegionsOutsideTheImageAreZeroFilled()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(10, 12);
@@ -236,7 +237,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Compose_always_returns_a_new_owner_and_never_disposes_its_input()
+    public void ComposeAlwaysReturnsANewOwnerAndNeverDisposesItsInput()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(10, 12);
@@ -250,7 +251,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Flips_mirror_the_pixels()
+    public void FlipsMirrorThePixels()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(3, 4);
@@ -265,7 +266,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Rotating_a_square_by_90_degrees_with_nearest_sampling_is_an_exact_quarter_turn()
+    public void RotatingASquareBy90DegreesWithNearestSamplingIsAnExactQuarterTurn()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(9, 9);
@@ -291,7 +292,7 @@ public class TransformTests
 
     [Theory]
     [MemberData(nameof(RandomTransforms))]
-    public void The_same_seed_gives_the_same_output_and_other_seeds_differ(string name)
+    public void TheSameSeedGivesTheSameOutputAndOtherSeedsDiffer(string name)
     {
         using var scope = Torch.NewDisposeScope();
         var transform = Create(name);
@@ -314,7 +315,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Random_transforms_produce_the_expected_shapes_and_types()
+    public void RandomTransformsProduceTheExpectedShapesAndTypes()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(48, 64);
@@ -334,7 +335,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void A_crop_that_covers_the_whole_image_at_the_same_size_returns_the_image()
+    public void ACropThatCoversTheWholeImageAtTheSameSizeReturnsTheImage()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(30, 30);
@@ -345,7 +346,7 @@ public class TransformTests
     // ---- parameter sampling ----
 
     [Fact]
-    public void Resized_crop_regions_obey_the_scale_and_ratio_bounds_and_are_placed_uniformly()
+    public void ResizedCropRegionsObeyTheScaleAndRatioBoundsAndArePlacedUniformly()
     {
         var transform = new RandomResizedCrop(224, scale: (0.08, 0.5), ratio: (3.0 / 4.0, 4.0 / 3.0));
         var random = new Random(7);
@@ -379,7 +380,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Resized_crop_falls_back_to_a_central_crop_when_no_draw_fits()
+    public void ResizedCropFallsBackToACentralCropWhenNoDrawFits()
     {
         // A very wide image and a large minimum area: no draw fits, so the crop is central with the ratio clamped to 4/3.
         var transform = new RandomResizedCrop(8, scale: (0.9, 1.0));
@@ -390,7 +391,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Horizontal_flip_happens_with_probability_p()
+    public void HorizontalFlipHappensWithProbabilityP()
     {
         using var scope = Torch.NewDisposeScope();
         var image = Torch.FromArray(new byte[] { 1, 2 }, 1, 1, 2);
@@ -408,7 +409,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Rotation_angles_are_uniform_in_the_range()
+    public void RotationAnglesAreUniformInTheRange()
     {
         // The angle is the only draw; replay it with the same seed and check the result matches Rotate at that angle.
         using var scope = Torch.NewDisposeScope();
@@ -423,7 +424,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Color_jitter_applies_its_sampled_factors_in_its_sampled_order()
+    public void ColorJitterAppliesItsSampledFactorsInItsSampledOrder()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage();
@@ -450,7 +451,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Color_jitter_ranges_follow_torchvision()
+    public void ColorJitterRangesFollowTorchvision()
     {
         var jitter = new ColorJitter(brightness: 0.4, contrast: 1.5);
         Assert.Equal((0.6, 1.4), jitter.Brightness);
@@ -463,7 +464,7 @@ public class TransformTests
     // ---- determinism flags ----
 
     [Fact]
-    public void Deterministic_flags_tell_whether_the_output_depends_on_the_random()
+    public void DeterministicFlagsTellWhetherTheOutputDependsOnTheRandom()
     {
         Assert.True(new Resize(256).IsDeterministic);
         Assert.True(new CenterCrop(224).IsDeterministic);
@@ -486,7 +487,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Deterministic_pipelines_run_without_a_random_and_random_ones_refuse()
+    public void DeterministicPipelinesRunWithoutARandomAndRandomOnesRefuse()
     {
         using var scope = Torch.NewDisposeScope();
         var eval = new Compose(new Resize(40), new CenterCrop(32), new ToTensor(), Normalize.ImageNet());
@@ -497,7 +498,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Pipelines_describe_themselves_in_torchvision_notation()
+    public void PipelinesDescribeThemselvesInTorchvisionNotation()
     {
         var eval = new Compose(new Resize(256), new CenterCrop(224), new ToTensor(), Normalize.ImageNet());
         Assert.Equal("Compose(Resize(256, bilinear, antialias=True), CenterCrop((224, 224)), ToTensor(), " +
@@ -509,7 +510,7 @@ public class TransformTests
     // ---- bad input ----
 
     [Fact]
-    public void Images_of_the_wrong_rank_are_rejected_with_the_expected_layout()
+    public void ImagesOfTheWrongRankAreRejectedWithTheExpectedLayout()
     {
         using var scope = Torch.NewDisposeScope();
         var flat = Torch.Zeros(new long[] { 10, 10 }, ScalarType.Byte);
@@ -527,7 +528,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Unsupported_pixel_types_are_rejected()
+    public void UnsupportedPixelTypesAreRejected()
     {
         using var scope = Torch.NewDisposeScope();
         var ints = Torch.Zeros(new long[] { 3, 8, 8 }, ScalarType.Int64);
@@ -544,7 +545,7 @@ public class TransformTests
     }
 
     [Fact]
-    public void Bad_parameters_are_rejected_with_clear_messages()
+    public void BadParametersAreRejectedWithClearMessages()
     {
         using var scope = Torch.NewDisposeScope();
         var image = TestImage(8, 8);
@@ -572,10 +573,11 @@ public class TransformTests
 
 /// <summary>Transforms free every intermediate: the process-wide live tensor count must not move.</summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class TransformMemoryTests
 {
     [Fact]
-    public void Applying_pipelines_many_times_leaves_no_tensor_behind()
+    public void ApplyingPipelinesManyTimesLeavesNoTensorBehind()
     {
         var image = TransformTests.TestImage(60, 80);
         var train = new Compose(new RandomResizedCrop(32), new RandomHorizontalFlip(), new RandomRotation(15, InterpolationMode.Bilinear),
@@ -614,7 +616,7 @@ public class TransformMemoryTests
     }
 
     [Fact]
-    public void A_pipeline_that_fails_midway_frees_what_it_had_made()
+    public void APipelineThatFailsMidwayFreesWhatItHadMade()
     {
         var image = TransformTests.TestImage(60, 80);
         // Normalize before ToTensor fails on uint8 pixels, after two steps produced tensors.

@@ -2,10 +2,11 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
 
+[Trait("Category", "Unit")]
 public class AutogradTests
 {
     [Fact]
-    public void Gradient_of_a_sum_of_squares_is_twice_the_input()
+    public void GradientOfASumOfSquaresIsTwiceTheInput()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.FromArray(new[] { 1f, -2f, 3f }).RequiresGrad_();
@@ -15,7 +16,7 @@ public class AutogradTests
     }
 
     [Fact]
-    public void Gradients_of_a_matmul_are_the_transposed_operands()
+    public void GradientsOfAMatmulAreTheTransposedOperands()
     {
         using var scope = Torch.NewDisposeScope();
         // L = sum(A @ B): dL/dA = 1 @ B^T (row sums of B), dL/dB = A^T @ 1 (column sums of A).
@@ -27,7 +28,7 @@ public class AutogradTests
     }
 
     [Fact]
-    public void Gradient_of_cross_entropy_built_from_log_softmax_is_softmax_minus_one_hot()
+    public void GradientOfCrossEntropyBuiltFromLogSoftmaxIsSoftmaxMinusOneHot()
     {
         using var scope = Torch.NewDisposeScope();
         var logits = Torch.FromArray(new float[] { 1, 2, 3 }).RequiresGrad_();
@@ -41,7 +42,7 @@ public class AutogradTests
     }
 
     [Fact]
-    public void Gradient_through_softmax_then_log_matches_log_softmax()
+    public void GradientThroughSoftmaxThenLogMatchesLogSoftmax()
     {
         using var scope = Torch.NewDisposeScope();
         var a = Torch.FromArray(new float[] { 0.5f, -1, 2 }).RequiresGrad_();
@@ -60,7 +61,7 @@ public class AutogradTests
     }
 
     [Fact]
-    public void Backward_with_an_explicit_gradient_for_a_non_scalar_output()
+    public void BackwardWithAnExplicitGradientForANonScalarOutput()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.FromArray(new[] { 1f, 2f }).RequiresGrad_();
@@ -70,7 +71,7 @@ public class AutogradTests
     }
 
     [Fact]
-    public void Gradients_accumulate_until_cleared()
+    public void GradientsAccumulateUntilCleared()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.FromArray(new[] { 2f }).RequiresGrad_();
@@ -87,7 +88,7 @@ public class AutogradTests
     }
 
     [Fact]
-    public void NoGrad_stops_recording_and_restores_the_previous_mode()
+    public void NoGradStopsRecordingAndRestoresThePreviousMode()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Ones(new long[] { 2 }, ScalarType.Float32, requiresGrad: true);
@@ -105,7 +106,7 @@ public class AutogradTests
     }
 
     [Fact]
-    public void Detach_cuts_the_graph_but_shares_data()
+    public void DetachCutsTheGraphButSharesData()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.FromArray(new[] { 1f, 2f }).RequiresGrad_();
@@ -119,16 +120,25 @@ public class AutogradTests
     }
 
     [Fact]
-    public void Backward_on_a_tensor_without_grad_raises_libtorchs_message()
+    public void BackwardOnATensorWithoutGradRaisesLibtorchsMessage()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Ones(2);
         var e = Assert.Throws<TorchException>(() => x.Sum().Backward());
         Assert.Contains("does not require grad", e.Message);
     }
+}
 
+/// <summary>
+/// Deterministic mode and the intra-op thread count are process-wide settings: switching them beside
+/// other tests would change how those run, so this runs in the serial collection.
+/// </summary>
+[Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
+public class ProcessSettingsTests
+{
     [Fact]
-    public void Deterministic_mode_and_thread_count_can_be_switched()
+    public void DeterministicModeAndThreadCountCanBeSwitched()
     {
         bool before = Torch.AreDeterministicAlgorithmsEnabled;
         try
@@ -142,7 +152,7 @@ public class AutogradTests
         }
 
         int threads = Torch.NumThreads;
-        Assert.Equal(Environment.ProcessorCount, threads); // TransferKit's default: every logical core
+        Assert.Equal(ExpectedDefaultThreads(), threads);
         try
         {
             Torch.NumThreads = 1;
@@ -154,4 +164,10 @@ public class AutogradTests
         }
         Assert.Throws<ArgumentOutOfRangeException>(() => Torch.NumThreads = 0);
     }
+
+    /// <summary>TransferKit's start-up thread count: TRANSFERKIT_NUM_THREADS, else OMP_NUM_THREADS (OpenMP's), else every logical core.</summary>
+    private static int ExpectedDefaultThreads() =>
+        int.TryParse(Environment.GetEnvironmentVariable("TRANSFERKIT_NUM_THREADS"), out int requested) && requested > 0 ? requested
+        : int.TryParse(Environment.GetEnvironmentVariable("OMP_NUM_THREADS"), out int omp) && omp > 0 ? omp
+        : Environment.ProcessorCount;
 }

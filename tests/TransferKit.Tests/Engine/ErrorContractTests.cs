@@ -2,10 +2,11 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
 
+[Trait("Category", "Unit")]
 public class ErrorContractTests
 {
     [Fact]
-    public void Shape_mismatch_in_matmul_carries_libtorchs_message_without_backtrace()
+    public void ShapeMismatchInMatmulCarriesLibtorchsMessageWithoutBacktrace()
     {
         using var scope = Torch.NewDisposeScope();
         var a = Torch.Zeros(2, 3);
@@ -17,7 +18,7 @@ public class ErrorContractTests
     }
 
     [Fact]
-    public void Clean_drops_the_cpp_trailer_and_backtrace()
+    public void CleanDropsTheCppTrailerAndBacktrace()
     {
         string raw = "size mismatch\nException raised from check at foo.cpp:12 (most recent call first):\nframe #0: c10::Error::Error";
         Assert.Equal("size mismatch", TorchException.Clean(raw));
@@ -39,7 +40,7 @@ public class ErrorContractTests
 
     [Theory]
     [MemberData(nameof(InvalidOperations))]
-    public void Invalid_operations_raise_TorchException_with_libtorchs_text(string what, Func<Tensor> operation, string expected)
+    public void InvalidOperationsRaiseTorchExceptionWithLibtorchsText(string what, Func<Tensor> operation, string expected)
     {
         using var scope = Torch.NewDisposeScope();
         var e = Assert.Throws<TorchException>(operation);
@@ -47,7 +48,7 @@ public class ErrorContractTests
     }
 
     [Fact]
-    public void A_thousand_invalid_operations_in_a_row_each_throw_and_leave_the_engine_healthy()
+    public void AThousandInvalidOperationsInARowEachThrowAndLeaveTheEngineHealthy()
     {
         var operations = InvalidOperations().Select(row => (Func<Tensor>)row[1]).ToArray();
         var inPlace = new Action[]
@@ -72,7 +73,7 @@ public class ErrorContractTests
     }
 
     [Fact]
-    public void Errors_are_kept_per_thread()
+    public void ErrorsAreKeptPerThread()
     {
         // Two threads fail differently at the same time: each reads its own message, because the
         // shim keeps the last error per thread.
@@ -97,7 +98,7 @@ public class ErrorContractTests
     }
 
     [Fact]
-    public void Using_a_disposed_tensor_throws_ObjectDisposedException()
+    public void UsingADisposedTensorThrowsObjectDisposedException()
     {
         var t = Torch.Zeros(2);
         t.Dispose();
@@ -108,7 +109,7 @@ public class ErrorContractTests
     }
 
     [Fact]
-    public void Load_failure_messages_say_what_is_missing_and_how_to_install_it()
+    public void LoadFailureMessagesSayWhatIsMissingAndHowToInstallIt()
     {
         string torchMissing = NativeLibraryLoader.DescribeLoadFailure(
             "/app/libTransferKitNative.so", "libtorch_cpu.so.1.13: cannot open shared object file: No such file or directory");

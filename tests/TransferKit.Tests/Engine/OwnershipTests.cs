@@ -3,10 +3,11 @@ namespace TransferKit.Tests.Engine;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class OwnershipTests
 {
     [Fact]
-    public void A_dispose_scope_frees_everything_created_inside_it()
+    public void ADisposeScopeFreesEverythingCreatedInsideIt()
     {
         long before = SerialCollection.SettledLiveTensorCount();
         Tensor kept;
@@ -29,7 +30,7 @@ public class OwnershipTests
     }
 
     [Fact]
-    public void Nested_scopes_move_results_one_level_out()
+    public void NestedScopesMoveResultsOneLevelOut()
     {
         long before = SerialCollection.SettledLiveTensorCount();
         using (var outer = Torch.NewDisposeScope())
@@ -48,7 +49,7 @@ public class OwnershipTests
     }
 
     [Fact]
-    public void Detached_tensors_survive_every_scope_until_disposed()
+    public void DetachedTensorsSurviveEveryScopeUntilDisposed()
     {
         long before = SerialCollection.SettledLiveTensorCount();
         Tensor detached;
@@ -61,7 +62,7 @@ public class OwnershipTests
     }
 
     [Fact]
-    public void Disposing_an_outer_scope_closes_inner_scopes_left_open()
+    public void DisposingAnOuterScopeClosesInnerScopesLeftOpen()
     {
         long before = SerialCollection.SettledLiveTensorCount();
         var outer = Torch.NewDisposeScope();
@@ -76,7 +77,7 @@ public class OwnershipTests
     }
 
     [Fact]
-    public void The_finalizer_frees_tensors_nobody_disposed()
+    public void TheFinalizerFreesTensorsNobodyDisposed()
     {
         long before = SerialCollection.SettledLiveTensorCount();
         CreateGarbage(100);
@@ -95,20 +96,17 @@ public class OwnershipTests
     }
 
     [Fact]
-    public void Ten_thousand_scoped_iterations_keep_the_live_count_flat_and_rss_bounded()
+    public void TenThousandScopedIterationsKeepTheLiveCountFlatAndRssBounded()
     {
         using var w = Torch.Randn(64, 64).RequiresGrad_();
         using var x = Torch.Randn(32, 64);
         RunSteps(w, x, 500); // warm-up: allocator caches, JIT
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
         long liveBefore = SerialCollection.SettledLiveTensorCount();
         long rssBefore = ResidentBytes();
 
         RunSteps(w, x, 10_000);
 
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
+        SerialCollection.Settle();
         Assert.Equal(liveBefore, Torch.LiveTensorCount);
         long growth = ResidentBytes() - rssBefore;
         Assert.True(growth < 20L * 1024 * 1024, $"RSS grew by {growth / 1024.0 / 1024.0:F1} MB over 10,000 iterations");
@@ -140,7 +138,7 @@ public class OwnershipTests
     }
 
     [Fact]
-    public void Alias_is_an_independent_owner_of_the_same_tensor()
+    public void AliasIsAnIndependentOwnerOfTheSameTensor()
     {
         using var scope = Torch.NewDisposeScope();
         var a = Torch.Zeros(2);

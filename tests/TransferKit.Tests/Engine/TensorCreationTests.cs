@@ -5,10 +5,11 @@ namespace TransferKit.Tests.Engine;
 // Serial: Random_factories_... seeds the process-wide generator and expects the next draws; any test
 // running beside it that draws random numbers (layer and model construction do) would interleave.
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class TensorCreationTests
 {
     [Fact]
-    public void Zeros_ones_full_have_shape_dtype_and_values()
+    public void ZerosOnesFullHaveShapeDtypeAndValues()
     {
         using var scope = Torch.NewDisposeScope();
         var z = Torch.Zeros(2, 3);
@@ -26,7 +27,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void Arange_matches_python_semantics()
+    public void ArangeMatchesPythonSemantics()
     {
         using var scope = Torch.NewDisposeScope();
         Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, Torch.Arange(5).ToArray<long>());
@@ -35,7 +36,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void FromArray_round_trips_every_supported_element_type()
+    public void FromArrayRoundTripsEverySupportedElementType()
     {
         using var scope = Torch.NewDisposeScope();
         Assert.Equal(new[] { 1.5f, -2f }, Torch.FromArray(new[] { 1.5f, -2f }).ToArray<float>());
@@ -56,14 +57,14 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void FromArray_rejects_a_shape_that_does_not_fit_the_data()
+    public void FromArrayRejectsAShapeThatDoesNotFitTheData()
     {
         var e = Assert.Throws<ArgumentException>(() => Torch.FromArray(new[] { 1f, 2f, 3f }, 2, 2));
         Assert.Contains("needs 4 elements but 3 were given", e.Message);
     }
 
     [Fact]
-    public void ToArray_with_the_wrong_element_type_says_how_to_convert()
+    public void ToArrayWithTheWrongElementTypeSaysHowToConvert()
     {
         using var t = Torch.Zeros(3);
         var e = Assert.Throws<InvalidOperationException>(() => t.ToArray<long>());
@@ -72,7 +73,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void Conversions_between_dtypes_follow_pytorch()
+    public void ConversionsBetweenDtypesFollowPytorch()
     {
         using var scope = Torch.NewDisposeScope();
         var t = Torch.FromArray(new[] { 1.7f, -1.7f, 0f });
@@ -82,7 +83,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void Random_factories_are_reproducible_with_a_seed_and_have_the_right_distribution()
+    public void RandomFactoriesAreReproducibleWithASeedAndHaveTheRightDistribution()
     {
         using var scope = Torch.NewDisposeScope();
         Torch.ManualSeed(123);
@@ -100,7 +101,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void Item_reads_one_element_in_the_requested_type()
+    public void ItemReadsOneElementInTheRequestedType()
     {
         using var scope = Torch.NewDisposeScope();
         Assert.Equal(2.5f, Torch.ScalarTensor(2.5).Item<float>());
@@ -112,7 +113,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void ToString_shows_dtype_shape_and_leading_values()
+    public void ToStringShowsDtypeShapeAndLeadingValues()
     {
         using var scope = Torch.NewDisposeScope();
         var t = Torch.FromArray(new[] { 1f, 2.5f, 3f, 4f, 5f, 6f }, 2, 3);
@@ -126,10 +127,9 @@ public class TensorCreationTests
         Assert.Equal("tensor(disposed)", grad.ToString());
     }
 
-    [Fact]
-    public void Cuda_is_reported_unavailable_on_a_cpu_build_with_a_clear_message()
+    [CpuOnlyBuildFact] // skipped, with the reason, on a CUDA build (where the device works)
+    public void CudaIsReportedUnavailableOnACpuBuildWithAClearMessage()
     {
-        if (Torch.CudaIsAvailable) return; // on a CUDA build the device works; nothing to check here
         Assert.Equal(0, Torch.CudaDeviceCount);
         using var t = Torch.Zeros(2);
         var e = Assert.Throws<TorchException>(() => t.To(Device.Cuda));
@@ -138,7 +138,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void Device_parses_pytorch_spellings()
+    public void DeviceParsesPytorchSpellings()
     {
         Assert.Equal(Device.Cpu, Device.Parse("cpu"));
         Assert.Equal(Device.Cuda, Device.Parse("cuda"));
@@ -148,7 +148,7 @@ public class TensorCreationTests
     }
 
     [Fact]
-    public void BFloat16_rounds_to_nearest_even()
+    public void BFloat16RoundsToNearestEven()
     {
         Assert.Equal(1f, (float)(BFloat16)1f);
         // 1 + 2^-8 is halfway between two bfloat16 values; ties go to the even mantissa (1.0).

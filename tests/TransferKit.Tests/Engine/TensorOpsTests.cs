@@ -2,13 +2,14 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
 
+[Trait("Category", "Unit")]
 public class TensorOpsTests
 {
     private static Tensor T(params float[] values) => Torch.FromArray(values);
     private static Tensor M(float[] values, long rows, long cols) => Torch.FromArray(values, rows, cols);
 
     [Fact]
-    public void Arithmetic_operators_with_tensors_and_scalars()
+    public void ArithmeticOperatorsWithTensorsAndScalars()
     {
         using var scope = Torch.NewDisposeScope();
         var a = T(1, 2, 3);
@@ -26,7 +27,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Integer_scalars_keep_integer_tensors_integral_like_pytorch()
+    public void IntegerScalarsKeepIntegerTensorsIntegralLikePytorch()
     {
         using var scope = Torch.NewDisposeScope();
         var i = Torch.FromArray(new long[] { 1, 2, 3 });
@@ -38,7 +39,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Broadcasting_follows_numpy_rules()
+    public void BroadcastingFollowsNumpyRules()
     {
         using var scope = Torch.NewDisposeScope();
         var col = M(new float[] { 1, 2 }, 2, 1);
@@ -49,7 +50,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Comparisons_return_bool_tensors()
+    public void ComparisonsReturnBoolTensors()
     {
         using var scope = Torch.NewDisposeScope();
         var a = T(1, 2, 3);
@@ -67,7 +68,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Unary_functions_match_hand_computed_values()
+    public void UnaryFunctionsMatchHandComputedValues()
     {
         using var scope = Torch.NewDisposeScope();
         var x = T(1, 4, 9);
@@ -90,7 +91,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void MatMul_matches_a_hand_computed_product()
+    public void MatMulMatchesAHandComputedProduct()
     {
         using var scope = Torch.NewDisposeScope();
         var a = M(new float[] { 1, 2, 3, 4, 5, 6 }, 2, 3);
@@ -105,7 +106,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Reductions_over_all_elements_and_dimensions()
+    public void ReductionsOverAllElementsAndDimensions()
     {
         using var scope = Torch.NewDisposeScope();
         var m = M(new float[] { 1, 5, 3, 4, 2, 6 }, 2, 3);
@@ -128,7 +129,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void TopK_returns_sorted_values_and_indices()
+    public void TopKReturnsSortedValuesAndIndices()
     {
         using var scope = Torch.NewDisposeScope();
         var (values, indices) = T(3, 9, 1, 7, 5).TopK(3);
@@ -139,7 +140,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Softmax_and_log_softmax_match_the_definition()
+    public void SoftmaxAndLogSoftmaxMatchTheDefinition()
     {
         using var scope = Torch.NewDisposeScope();
         var logits = M(new float[] { 1, 2, 3, 1, 1, 1 }, 2, 3);
@@ -150,7 +151,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Shape_operations()
+    public void ShapeOperations()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Arange(24).Reshape(2, 3, 4);
@@ -173,7 +174,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Cat_and_stack()
+    public void CatAndStack()
     {
         using var scope = Torch.NewDisposeScope();
         var a = M(new float[] { 1, 2 }, 1, 2);
@@ -188,7 +189,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Indexing_slicing_and_selection()
+    public void IndexingSlicingAndSelection()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Arange(12).Reshape(3, 4);
@@ -206,7 +207,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void Views_share_storage_with_their_base()
+    public void ViewsShareStorageWithTheirBase()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Zeros(2, 3);
@@ -215,7 +216,7 @@ public class TensorOpsTests
     }
 
     [Fact]
-    public void In_place_updates_used_by_optimizers()
+    public void InPlaceUpdatesUsedByOptimizers()
     {
         using var scope = Torch.NewDisposeScope();
         var p = T(1, 2, 3);

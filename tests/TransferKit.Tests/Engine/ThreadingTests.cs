@@ -2,10 +2,11 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Engine;
 
 
+[Trait("Category", "Unit")]
 public class ThreadingTests
 {
     [Fact]
-    public void Four_threads_running_ops_concurrently_get_correct_results()
+    public void FourThreadsRunningOpsConcurrentlyGetCorrectResults()
     {
         Action Worker(int seed) => () =>
         {
@@ -29,7 +30,7 @@ public class ThreadingTests
     }
 
     [Fact]
-    public void Grad_mode_is_per_thread()
+    public void GradModeIsPerThread()
     {
         using var x = Torch.Ones(new long[] { 1 }, ScalarType.Float32, requiresGrad: true);
         using var noGradEntered = new ManualResetEventSlim();

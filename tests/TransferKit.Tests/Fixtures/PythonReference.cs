@@ -72,8 +72,18 @@ internal static class PythonReference
             if (code != 0) throw new InvalidOperationException($"Fixture script {scriptName} failed (exit {code}):\n{output}");
             File.WriteAllText(Path.Combine(staging, ".script"), scriptHash);
             File.WriteAllText(Path.Combine(staging, ".complete"), DateTime.UtcNow.ToString("O"));
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-            Directory.Move(staging, dir);
+            // Another test process (another checkout's run) may finish the same folder meanwhile:
+            // its complete folder is then kept and used (deleting it could pull files from under
+            // that process's tests), and this copy is dropped.
+            if (Directory.Exists(dir) && !File.Exists(done)) Directory.Delete(dir, recursive: true);
+            try
+            {
+                Directory.Move(staging, dir);
+            }
+            catch (IOException) when (File.Exists(done))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
             RemoveStale(root, prefix, scriptHash);
             return dir;
         }
@@ -147,37 +157,5 @@ internal static class PythonReference
             throw new TimeoutException($"{Interpreter} {string.Join(' ', psi.ArgumentList)} did not finish within {timeout}");
         }
         return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-}
-
-/// <summary>
-/// A fact that needs PyTorch as its reference; skipped, with the reason, where it is missing
-/// (xunit 2 has no dynamic skip, so the reason is decided when tests are discovered).
-/// </summary>
-public sealed class PyTorchFactAttribute : FactAttribute
-{
-    public PyTorchFactAttribute()
-    {
-        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
-    }
-
-    /// <summary>Also needs the shared resnet18 weights file.</summary>
-    public bool NeedsSharedWeights
-    {
-        get => false;
-        init
-        {
-            if (value && Skip is null && !File.Exists(PythonReference.SharedWeightsPath))
-                Skip = $"{PythonReference.SharedWeightsPath} is not present (set TRANSFERKIT_RESNET18_PTH to a torchvision resnet18 state dict)";
-        }
-    }
-}
-
-/// <summary>A theory that needs PyTorch as its reference; skipped, with the reason, where it is missing.</summary>
-public sealed class PyTorchTheoryAttribute : TheoryAttribute
-{
-    public PyTorchTheoryAttribute()
-    {
-        if (PythonReference.WhyUnavailable is { } why) Skip = "PyTorch reference unavailable: " + why;
     }
 }

@@ -3,10 +3,11 @@ using TransferKit.NN;
 
 namespace TransferKit.Tests.Models;
 
+[Trait("Category", "Unit")]
 public class HeadMismatchTests
 {
     [Fact]
-    public void Loading_1000_class_weights_into_a_2_class_resnet18_reports_exactly_the_head_keys()
+    public void Loading1000ClassWeightsIntoA2ClassResnet18ReportsExactlyTheHeadKeys()
     {
         using var imagenet = ModelRegistry.Create("resnet18", 1000);
         using var twoClasses = ModelRegistry.Create("resnet18", 2);

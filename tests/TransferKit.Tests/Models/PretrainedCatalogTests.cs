@@ -4,10 +4,11 @@ using TransferKit.Models;
 
 namespace TransferKit.Tests.Models;
 
+[Trait("Category", "Unit")]
 public class PretrainedCatalogTests
 {
     [Fact]
-    public void Every_architecture_has_exactly_one_default_with_torchvision_preprocessing()
+    public void EveryArchitectureHasExactlyOneDefaultWithTorchvisionPreprocessing()
     {
         foreach (var name in ZooModelTests.AllNames)
         {
@@ -29,7 +30,7 @@ public class PretrainedCatalogTests
     }
 
     [Fact]
-    public void File_names_carry_the_sha256_prefix_recorded_in_the_catalog()
+    public void FileNamesCarryTheSha256PrefixRecordedInTheCatalog()
     {
         foreach (var w in PretrainedCatalog.All)
         {
@@ -48,7 +49,7 @@ public class PretrainedCatalogTests
     }
 
     [Fact]
-    public void Unknown_weights_are_reported_with_what_is_available()
+    public void UnknownWeightsAreReportedWithWhatIsAvailable()
     {
         var e = Assert.Throws<KeyNotFoundException>(() => PretrainedCatalog.Get("resnet50", "IMAGENET1K_V3"));
         Assert.Contains("IMAGENET1K_V1", e.Message);
@@ -58,7 +59,7 @@ public class PretrainedCatalogTests
     }
 
     [Fact]
-    public void ImageNet_categories_are_the_1000_torchvision_names_in_order()
+    public void ImageNetCategoriesAreThe1000TorchvisionNamesInOrder()
     {
         var c = ImageNet.Categories;
         Assert.Equal(1000, c.Count);

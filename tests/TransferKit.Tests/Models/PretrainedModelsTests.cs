@@ -6,6 +6,7 @@ namespace TransferKit.Tests.Models;
 
 
 /// <summary>The internal "read, load strictly with the file's head" path, with a stand-in for the .pth reader.</summary>
+[Trait("Category", "Unit")]
 public sealed class PretrainedModelsTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transferkit-pretrained-test-").FullName;
@@ -13,7 +14,7 @@ public sealed class PretrainedModelsTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public void Loads_the_read_state_dict_strictly_with_the_head_the_file_has()
+    public void LoadsTheReadStateDictStrictlyWithTheHeadTheFileHas()
     {
         string file = Path.Combine(_root, "my-resnet18.pth");
         File.WriteAllBytes(file, new byte[] { 0 });
@@ -37,7 +38,7 @@ public sealed class PretrainedModelsTests : IDisposable
     }
 
     [Fact]
-    public void A_state_dict_of_another_architecture_is_refused_and_its_tensors_freed()
+    public void AStateDictOfAnotherArchitectureIsRefusedAndItsTensorsFreed()
     {
         string file = Path.Combine(_root, "weights.pth");
         File.WriteAllBytes(file, new byte[] { 0 });

@@ -5,10 +5,11 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Models;
 
 
+[Trait("Category", "Unit")]
 public class SmallCnnTests
 {
     [Fact]
-    public void Has_vgg_style_keys_a_head_at_classifier_3_and_accepts_any_size_from_16()
+    public void HasVggStyleKeysAHeadAtClassifier3AndAcceptsAnySizeFrom16()
     {
         using var model = (SmallCnn)ModelRegistry.Create("small_cnn", 3);
         Assert.Equal(new[]
@@ -26,7 +27,7 @@ public class SmallCnnTests
     }
 
     [Fact]
-    public void User_architectures_can_be_registered_once()
+    public void UserArchitecturesCanBeRegisteredOnce()
     {
         string name = "test_cnn_" + Guid.NewGuid().ToString("N");
         ModelRegistry.Register(name, n => new SmallCnn(n, width: 4));

@@ -8,10 +8,11 @@ namespace TransferKit.Tests.Models;
 
 /// <summary>Serial: the seeded tests need the process-wide random generator to themselves.</summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class StochasticDepthTests
 {
     [Fact]
-    public void Is_the_identity_in_eval_mode_or_with_p_zero()
+    public void IsTheIdentityInEvalModeOrWithPZero()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Randn(4, 3, 2, 2);
@@ -23,7 +24,7 @@ public class StochasticDepthTests
     }
 
     [Fact]
-    public void Row_mode_drops_whole_rows_with_probability_p_and_rescales_the_rest()
+    public void RowModeDropsWholeRowsWithProbabilityPAndRescalesTheRest()
     {
         using var scope = Torch.NewDisposeScope();
         Torch.ManualSeed(1);
@@ -39,7 +40,7 @@ public class StochasticDepthTests
     }
 
     [Fact]
-    public void Batch_mode_keeps_or_drops_everything_and_p_one_drops_all()
+    public void BatchModeKeepsOrDropsEverythingAndPOneDropsAll()
     {
         using var scope = Torch.NewDisposeScope();
         for (int k = 0; k < 20; k++)
@@ -52,15 +53,21 @@ public class StochasticDepthTests
         Assert.Throws<ArgumentOutOfRangeException>(() => StochasticDepth.Apply(Torch.Ones(2), -0.1, StochasticDepthMode.Row));
     }
 
-    [PyTorchFact]
-    public void Draws_the_same_mask_as_torchvision_for_the_same_seed()
+    /// <summary>The tests of this class that need the PyTorch reference (their own category).</summary>
+    [Collection(SerialCollection.Name)]
+    [Trait("Category", "Parity")]
+    public class WithPyTorch
     {
-        string dir = ZooFixtures.Folder("stochastic_depth", "7", "0.4", "row", "64");
-        var expected = ZooFixtures.ReadJson<float[]>(Path.Combine(dir, "mask.json"));
-        using var scope = Torch.NewDisposeScope();
-        Torch.ManualSeed(7);
-        var y = StochasticDepth.Apply(Torch.Ones(64, 2, 1, 1), 0.4, StochasticDepthMode.Row);
-        Assert.Equal(expected, y.ToArray<float>());
-        Assert.Contains(0f, expected); // the mask is not trivial
+        [PyTorchFact]
+        public void DrawsTheSameMaskAsTorchvisionForTheSameSeed()
+        {
+            string dir = ZooFixtures.Folder("stochastic_depth", "7", "0.4", "row", "64");
+            var expected = ZooFixtures.ReadJson<float[]>(Path.Combine(dir, "mask.json"));
+            using var scope = Torch.NewDisposeScope();
+            Torch.ManualSeed(7);
+            var y = StochasticDepth.Apply(Torch.Ones(64, 2, 1, 1), 0.4, StochasticDepthMode.Row);
+            Assert.Equal(expected, y.ToArray<float>());
+            Assert.Contains(0f, expected); // the mask is not trivial
+        }
     }
 }

@@ -9,10 +9,13 @@ namespace TransferKit.Tests.Models;
 /// Resolution of weight files in temporary folders; downloads only from a local HttpListener on
 /// 127.0.0.1 (never from the internet). Tests that set environment variables restore them.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class WeightsResolverTests : IDisposable
 {
     private readonly string _root = Directory.CreateTempSubdirectory("transferkit-weights-test-").FullName;
-    private readonly PretrainedWeights _resnet18 = PretrainedCatalog.Get("resnet18");
+    private static readonly PretrainedWeights _resnet18 = PretrainedCatalog.Get("resnet18");
+
+    internal static PretrainedWeights Resnet18 => _resnet18;
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -23,7 +26,7 @@ public sealed class WeightsResolverTests : IDisposable
         AllowDownload = allowDownload,
     };
 
-    private static string Write(string path, byte[] content)
+    internal static string Write(string path, byte[] content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, content);
@@ -31,7 +34,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     /// <summary>Weights whose catalog size matches a small fake file (the real resnet18 entry records 46,830,571 bytes).</summary>
-    private PretrainedWeights Fake(byte[] content, Uri? url = null, bool fullHash = true)
+    internal static PretrainedWeights Fake(byte[] content, Uri? url = null, bool fullHash = true)
     {
         string sha = Convert.ToHexString(SHA256.HashData(content)).ToLowerInvariant();
         return _resnet18 with
@@ -43,7 +46,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void An_explicit_file_wins_and_must_exist()
+    public void AnExplicitFileWinsAndMustExist()
     {
         string file = Write(Path.Combine(_root, "mine.pth"), new byte[] { 1, 2, 3 });
         Write(Path.Combine(_root, "hub", _resnet18.FileName), new byte[] { 4 });
@@ -54,7 +57,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void The_hub_cache_comes_before_the_TransferKit_cache()
+    public void TheHubCacheComesBeforeTheTransferKitCache()
     {
         var content = RandomNumberGenerator.GetBytes(1000);
         var weights = Fake(content);
@@ -67,7 +70,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void Cached_files_of_the_wrong_size_or_hash_are_refused()
+    public void CachedFilesOfTheWrongSizeOrHashAreRefused()
     {
         var content = RandomNumberGenerator.GetBytes(1000);
         var weights = Fake(content);
@@ -85,7 +88,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void Without_network_the_error_names_the_file_the_url_and_the_folders()
+    public void WithoutNetworkTheErrorNamesTheFileTheUrlAndTheFolders()
     {
         var resolver = new WeightsResolver(Folders());
         var e = Assert.Throws<PretrainedWeightsNotFoundException>(() => resolver.Resolve(_resnet18));
@@ -98,7 +101,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public void A_failed_download_reports_the_same_and_leaves_no_partial_file()
+    public void AFailedDownloadReportsTheSameAndLeavesNoPartialFile()
     {
         var weights = _resnet18 with { Url = new Uri($"http://127.0.0.1:{ClosedPort()}/models/resnet18-f37072fd.pth") };
         var resolver = new WeightsResolver(Folders(allowDownload: true));
@@ -110,7 +113,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public async Task Downloads_with_progress_verify_the_hash_and_land_atomically_in_the_cache()
+    public async Task DownloadsWithProgressVerifyTheHashAndLandAtomicallyInTheCache()
     {
         var content = RandomNumberGenerator.GetBytes(3 << 20);
         using var server = new LocalServer(content);
@@ -132,7 +135,7 @@ public sealed class WeightsResolverTests : IDisposable
     }
 
     [Fact]
-    public async Task A_download_with_the_wrong_hash_is_discarded_and_a_prefix_hash_is_enough()
+    public async Task ADownloadWithTheWrongHashIsDiscardedAndAPrefixHashIsEnough()
     {
         var content = RandomNumberGenerator.GetBytes(100_000);
         using var server = new LocalServer(content);
@@ -146,35 +149,6 @@ public sealed class WeightsResolverTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, "tk")));
 
         Assert.Equal(content, File.ReadAllBytes(await resolver.ResolveAsync(good)));
-    }
-
-    [Fact]
-    public void Default_folders_follow_TORCH_HOME_XDG_CACHE_HOME_and_TRANSFERKIT_HOME()
-    {
-        using var env = new EnvironmentScope("TORCH_HOME", "XDG_CACHE_HOME", "TRANSFERKIT_HOME");
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        env.Set("TORCH_HOME", null);
-        env.Set("XDG_CACHE_HOME", null);
-        env.Set("TRANSFERKIT_HOME", null);
-        Assert.Equal(Path.Combine(home, ".cache", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
-        Assert.Equal(Path.Combine(home, ".cache", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
-
-        env.Set("XDG_CACHE_HOME", Path.Combine(_root, "xdg"));
-        Assert.Equal(Path.Combine(_root, "xdg", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
-        Assert.Equal(Path.Combine(_root, "xdg", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
-
-        env.Set("TORCH_HOME", Path.Combine(_root, "torch"));
-        env.Set("TRANSFERKIT_HOME", Path.Combine(_root, "tkhome"));
-        Assert.Equal(Path.Combine(_root, "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
-        Assert.Equal(Path.Combine(_root, "tkhome", "weights"), WeightsResolver.DefaultCacheDirectory());
-
-        // A resolver without explicit folders finds a file PyTorch downloaded under $TORCH_HOME.
-        var content = RandomNumberGenerator.GetBytes(10);
-        var weights = Fake(content);
-        string file = Write(Path.Combine(_root, "torch", "hub", "checkpoints", weights.FileName), content);
-        Assert.Equal(file, new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(weights));
-        var e = Assert.Throws<PretrainedWeightsNotFoundException>(() => new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(_resnet18));
-        Assert.Contains(Path.Combine(_root, "tkhome", "weights", "resnet18-f37072fd.pth"), e.Message);
     }
 
     private static int ClosedPort()
@@ -248,6 +222,49 @@ public sealed class WeightsResolverTests : IDisposable
             {
             }
         }
+    }
+}
+
+/// <summary>
+/// The default folders come from environment variables, which are process-wide: this test sets them,
+/// so it runs in the serial collection, where no other test (a resolver with default folders) runs
+/// beside it; it restores them afterwards.
+/// </summary>
+[Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
+public sealed class WeightsResolverEnvironmentTests : IDisposable
+{
+    private readonly string _root = Directory.CreateTempSubdirectory("transferkit-weights-env-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public void DefaultFoldersFollowTORCHHOMEXDGCACHEHOMEAndTRANSFERKITHOME()
+    {
+        using var env = new EnvironmentScope("TORCH_HOME", "XDG_CACHE_HOME", "TRANSFERKIT_HOME");
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        env.Set("TORCH_HOME", null);
+        env.Set("XDG_CACHE_HOME", null);
+        env.Set("TRANSFERKIT_HOME", null);
+        Assert.Equal(Path.Combine(home, ".cache", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
+        Assert.Equal(Path.Combine(home, ".cache", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
+
+        env.Set("XDG_CACHE_HOME", Path.Combine(_root, "xdg"));
+        Assert.Equal(Path.Combine(_root, "xdg", "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
+        Assert.Equal(Path.Combine(_root, "xdg", "transferkit", "weights"), WeightsResolver.DefaultCacheDirectory());
+
+        env.Set("TORCH_HOME", Path.Combine(_root, "torch"));
+        env.Set("TRANSFERKIT_HOME", Path.Combine(_root, "tkhome"));
+        Assert.Equal(Path.Combine(_root, "torch", "hub", "checkpoints"), WeightsResolver.DefaultTorchHubDirectory());
+        Assert.Equal(Path.Combine(_root, "tkhome", "weights"), WeightsResolver.DefaultCacheDirectory());
+
+        // A resolver without explicit folders finds a file PyTorch downloaded under $TORCH_HOME.
+        var content = RandomNumberGenerator.GetBytes(10);
+        var weights = WeightsResolverTests.Fake(content);
+        string file = WeightsResolverTests.Write(Path.Combine(_root, "torch", "hub", "checkpoints", weights.FileName), content);
+        Assert.Equal(file, new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(weights));
+        var e = Assert.Throws<PretrainedWeightsNotFoundException>(() => new WeightsResolver(new WeightsResolverOptions { AllowDownload = false }).Resolve(WeightsResolverTests.Resnet18));
+        Assert.Contains(Path.Combine(_root, "tkhome", "weights", "resnet18-f37072fd.pth"), e.Message);
     }
 
     /// <summary>Sets environment variables for one test and restores them afterwards.</summary>

@@ -6,6 +6,7 @@ namespace TransferKit.Tests.Models;
 
 
 /// <summary>Registry, forward shapes, the backbone/head split and initialisation, without the PyTorch reference.</summary>
+[Trait("Category", "Integration")]
 public class ZooModelTests
 {
     public static readonly string[] AllNames =
@@ -14,7 +15,7 @@ public class ZooModelTests
     private static int InputSize(string name) => name.StartsWith("vgg", StringComparison.Ordinal) ? 32 : 64;
 
     [Fact]
-    public void Registry_lists_the_eight_torchvision_architectures_then_small_cnn_and_rejects_unknown_names()
+    public void RegistryListsTheEightTorchvisionArchitecturesThenSmallCnnAndRejectsUnknownNames()
     {
         Assert.Equal(AllNames.Append("small_cnn"), ModelRegistry.Names.Take(9));
         Assert.True(ModelRegistry.Contains("mobilenet_v3_large"));
@@ -34,7 +35,7 @@ public class ZooModelTests
     [InlineData("mobilenet_v2", "classifier.1", 1280)]
     [InlineData("mobilenet_v3_large", "classifier.3", 1280)]
     [InlineData("efficientnet_b0", "classifier.1", 1280)]
-    public void Forward_gives_logits_per_class_and_the_head_consumes_ForwardFeatures(string name, string headPath, long headIn)
+    public void ForwardGivesLogitsPerClassAndTheHeadConsumesForwardFeatures(string name, string headPath, long headIn)
     {
         using var model = ModelRegistry.Create(name);
         Assert.Equal(name, model.Architecture);
@@ -67,7 +68,7 @@ public class ZooModelTests
     [InlineData("mobilenet_v2")]
     [InlineData("mobilenet_v3_large")]
     [InlineData("efficientnet_b0")]
-    public void A_new_head_trains_alone_on_a_frozen_backbone(string name)
+    public void ANewHeadTrainsAloneOnAFrozenBackbone(string name)
     {
         using var model = ModelRegistry.Create(name);
         model.ResetClassifier(3);
@@ -86,7 +87,7 @@ public class ZooModelTests
     }
 
     [Fact]
-    public void Gradients_reach_the_first_convolution_in_training_mode()
+    public void GradientsReachTheFirstConvolutionInTrainingMode()
     {
         foreach (var name in new[] { "resnet50", "mobilenet_v3_large", "efficientnet_b0" })
         {
@@ -99,7 +100,7 @@ public class ZooModelTests
     }
 
     [Fact]
-    public void ReplaceHead_returns_the_old_head_and_keeps_the_mode()
+    public void ReplaceHeadReturnsTheOldHeadAndKeepsTheMode()
     {
         using var model = ModelRegistry.Create("vgg16", 5);
         model.Eval();
@@ -114,7 +115,7 @@ public class ZooModelTests
     }
 
     [Fact]
-    public void Initialisation_follows_torchvision_schemes()
+    public void InitialisationFollowsTorchvisionSchemes()
     {
         // ResNet: convolutions N(0, 2 / fan_out), batch norm 1 and 0; zero_init_residual zeroes the last BN of each block.
         using (var resnet = new ResNet("resnet18", ResNetBlock.Basic, new[] { 2, 2, 2, 2 }, zeroInitResidual: true))
@@ -147,7 +148,7 @@ public class ZooModelTests
     }
 
     [Fact]
-    public void Inverted_residual_channels_follow_the_papers_tables()
+    public void InvertedResidualChannelsFollowThePapersTables()
     {
         using var v2 = new MobileNetV2();
         // Block 2 of Table 2: t=6 on 16 channels → 96 hidden, projected to 24, stride 2.
@@ -166,6 +167,7 @@ public class ZooModelTests
 
 /// <summary>Forward passes leave no native tensor behind (reads the process-wide live-tensor count).</summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Integration")]
 public class ZooMemoryTests
 {
     [Theory]
@@ -174,7 +176,7 @@ public class ZooMemoryTests
     [InlineData("mobilenet_v2")]
     [InlineData("mobilenet_v3_large")]
     [InlineData("efficientnet_b0")]
-    public void Forward_frees_every_intermediate(string name)
+    public void ForwardFreesEveryIntermediate(string name)
     {
         using var model = ModelRegistry.Create(name, 10);
         int size = name.StartsWith("vgg", StringComparison.Ordinal) ? 32 : 64;

@@ -19,6 +19,7 @@ namespace TransferKit.Tests.Models;
 /// Serial: seeds and dropout masks come from the process-wide generator, which other tests use.
 /// </summary>
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Parity")]
 public class ZooParityTests(ITestOutputHelper output)
 {
     private const int NumClasses = 10;
@@ -41,7 +42,7 @@ public class ZooParityTests(ITestOutputHelper output)
 
     [PyTorchTheory]
     [MemberData(nameof(ArchitecturesAndFormats))]
-    public void Torchvision_pth_gives_the_same_logits_gradients_and_buffers_in_eval_and_train_mode(string name, string format)
+    public void TorchvisionPthGivesTheSameLogitsGradientsAndBuffersInEvalAndTrainMode(string name, string format)
     {
         var fixture = FixtureOf(name);
         Torch.ManualSeed(0);
@@ -65,7 +66,7 @@ public class ZooParityTests(ITestOutputHelper output)
     /// <summary>A safetensors file of a whole zoo state dict, written by Python from the specification.</summary>
     [PyTorchTheory]
     [MemberData(nameof(ArchitecturesWithSafetensors))]
-    public void Safetensors_of_a_torchvision_state_dict_loads_with_the_same_values_and_logits(string name)
+    public void SafetensorsOfATorchvisionStateDictLoadsWithTheSameValuesAndLogits(string name)
     {
         var fixture = FixtureOf(name);
         using var fromPth = TorchSerializer.LoadStateDict(fixture.ModelFile("zip"));
@@ -94,7 +95,7 @@ public class ZooParityTests(ITestOutputHelper output)
     [InlineData("resnet18")]
     [InlineData("mobilenet_v3_large")]
     [InlineData("efficientnet_b0")]
-    public void State_dict_written_by_TransferKit_loads_in_PyTorch_with_the_same_logits(string name)
+    public void StateDictWrittenByTransferKitLoadsInPyTorchWithTheSameLogits(string name)
     {
         const int classes = 7;
         string folder = Path.Combine(Path.GetTempPath(), $"tk-zoo-roundtrip-{Guid.NewGuid():N}");

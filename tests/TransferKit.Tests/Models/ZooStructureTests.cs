@@ -4,6 +4,7 @@ using TransferKit.Models;
 namespace TransferKit.Tests.Models;
 
 /// <summary>Each architecture against torchvision 0.14: state-dict entries, module tree, parameter count.</summary>
+[Trait("Category", "Parity")]
 public class ZooStructureTests
 {
     [PyTorchTheory]
@@ -15,7 +16,7 @@ public class ZooStructureTests
     [InlineData("mobilenet_v2")]
     [InlineData("mobilenet_v3_large")]
     [InlineData("efficientnet_b0")]
-    public void State_dict_module_tree_and_parameter_count_equal_torchvision(string name)
+    public void StateDictModuleTreeAndParameterCountEqualTorchvision(string name)
     {
         var reference = ReferenceStructure.Of(name);
         using var model = ModelRegistry.Create(name);

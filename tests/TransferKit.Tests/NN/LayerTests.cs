@@ -5,10 +5,11 @@ namespace TransferKit.Tests.NN;
 
 
 [Collection(SerialCollection.Name)] // one test reads the process-wide live tensor count
+[Trait("Category", "Unit")]
 public class LayerTests
 {
     [Fact]
-    public void Linear_computes_x_wT_plus_b()
+    public void LinearComputesXWTPlusB()
     {
         using var scope = Torch.NewDisposeScope();
         using var fc = new Linear(2, 3);
@@ -22,7 +23,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void Default_initialisation_follows_pytorchs_bounds()
+    public void DefaultInitialisationFollowsPytorchsBounds()
     {
         using var fc = new Linear(400, 50);
         float bound = 1 / MathF.Sqrt(400);
@@ -36,7 +37,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void Conv2d_matches_a_hand_computed_convolution()
+    public void Conv2dMatchesAHandComputedConvolution()
     {
         using var scope = Torch.NewDisposeScope();
         using var conv = new Conv2d(1, 1, 2, bias: true);
@@ -53,7 +54,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void BatchNorm_training_normalises_with_batch_stats_and_updates_running_stats()
+    public void BatchNormTrainingNormalisesWithBatchStatsAndUpdatesRunningStats()
     {
         using var scope = Torch.NewDisposeScope();
         using var bn = new BatchNorm1d(2, momentum: 0.1);
@@ -73,7 +74,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void BatchNorm_in_inference_mode_while_training_leaves_running_stats_alone()
+    public void BatchNormInInferenceModeWhileTrainingLeavesRunningStatsAlone()
     {
         using var scope = Torch.NewDisposeScope();
         using var bn = new BatchNorm2d(3) { UseRunningStatsInTraining = true };
@@ -86,7 +87,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void BatchNorm_rejects_the_wrong_rank_with_a_clear_message()
+    public void BatchNormRejectsTheWrongRankWithAClearMessage()
     {
         using var bn = new BatchNorm2d(3);
         using var x = Torch.Zeros(2, 3);
@@ -95,7 +96,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void Pooling_layers()
+    public void PoolingLayers()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.Arange(0, 16).Reshape(1, 1, 4, 4);
@@ -110,7 +111,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void Activations_match_their_definitions()
+    public void ActivationsMatchTheirDefinitions()
     {
         using var scope = Torch.NewDisposeScope();
         var x = Torch.FromArray(new float[] { -4, -1, 0, 1, 7 });
@@ -125,7 +126,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void Dropout_is_active_only_in_training()
+    public void DropoutIsActiveOnlyInTraining()
     {
         using var scope = Torch.NewDisposeScope();
         using var dropout = new Dropout(0.5);
@@ -139,7 +140,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void LayerNorm_normalises_the_last_dimension()
+    public void LayerNormNormalisesTheLastDimension()
     {
         using var scope = Torch.NewDisposeScope();
         using var ln = new LayerNorm(4);
@@ -149,7 +150,7 @@ public class LayerTests
     }
 
     [Fact]
-    public void Sequential_chains_names_children_by_position_and_frees_intermediates()
+    public void SequentialChainsNamesChildrenByPositionAndFreesIntermediates()
     {
         using var scope = Torch.NewDisposeScope();
         using var seq = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2));

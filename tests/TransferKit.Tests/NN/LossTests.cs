@@ -4,6 +4,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.NN;
 
 
+[Trait("Category", "Unit")]
 public class LossTests
 {
     private static readonly float[] Logits = { 1, 2, 3, 1, 1, 1 };
@@ -11,7 +12,7 @@ public class LossTests
     private static float LogSoftmax(float[] row, int k) => row[k] - MathF.Log(row.Sum(MathF.Exp));
 
     [Fact]
-    public void Cross_entropy_is_the_mean_negative_log_likelihood()
+    public void CrossEntropyIsTheMeanNegativeLogLikelihood()
     {
         using var scope = Torch.NewDisposeScope();
         var logits = Torch.FromArray(Logits, 2, 3);
@@ -24,7 +25,7 @@ public class LossTests
     }
 
     [Fact]
-    public void Cross_entropy_with_class_weights_ignore_index_and_label_smoothing()
+    public void CrossEntropyWithClassWeightsIgnoreIndexAndLabelSmoothing()
     {
         using var scope = Torch.NewDisposeScope();
         var logits = Torch.FromArray(Logits, 2, 3);
@@ -46,7 +47,7 @@ public class LossTests
     }
 
     [Fact]
-    public void Cross_entropy_with_a_bad_target_raises_libtorchs_message()
+    public void CrossEntropyWithABadTargetRaisesLibtorchsMessage()
     {
         using var scope = Torch.NewDisposeScope();
         var logits = Torch.FromArray(Logits, 2, 3);
@@ -55,7 +56,7 @@ public class LossTests
     }
 
     [Fact]
-    public void Bce_with_logits_and_mse()
+    public void BceWithLogitsAndMse()
     {
         using var scope = Torch.NewDisposeScope();
         var logits = Torch.FromArray(new float[] { 0, 2 });
@@ -66,7 +67,7 @@ public class LossTests
     }
 
     [Fact]
-    public void Gradient_of_cross_entropy_is_softmax_minus_one_hot_over_batch()
+    public void GradientOfCrossEntropyIsSoftmaxMinusOneHotOverBatch()
     {
         using var scope = Torch.NewDisposeScope();
         var logits = Torch.FromArray(Logits, 2, 3).RequiresGrad_();

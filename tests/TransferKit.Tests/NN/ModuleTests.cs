@@ -5,6 +5,7 @@ namespace TransferKit.Tests.NN;
 
 
 [Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class ModuleTests
 {
     /// <summary>A miniature of torchvision's naming: conv + bn + a Sequential block + fc.</summary>
@@ -31,7 +32,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Names_and_state_dict_keys_follow_pytorch()
+    public void NamesAndStateDictKeysFollowPytorch()
     {
         using var net = new TinyNet();
         Assert.Equal(new[] { "conv1.weight", "bn1.weight", "bn1.bias", "layer1.0.weight", "layer1.0.bias", "fc.weight", "fc.bias" },
@@ -58,7 +59,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void LoadStateDict_round_trips_between_two_instances()
+    public void LoadStateDictRoundTripsBetweenTwoInstances()
     {
         using var a = new TinyNet();
         using var b = new TinyNet();
@@ -75,7 +76,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Strict_load_with_a_different_head_reports_exactly_the_mismatched_keys_and_loads_nothing()
+    public void StrictLoadWithADifferentHeadReportsExactlyTheMismatchedKeysAndLoadsNothing()
     {
         using var source = new TinyNet(classes: 10);
         using var target = new TinyNet(classes: 2);
@@ -104,7 +105,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Loading_never_changes_requires_grad()
+    public void LoadingNeverChangesRequiresGrad()
     {
         using var frozen = new TinyNet();
         frozen.RequiresGrad_(false);
@@ -122,7 +123,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Freezing_a_subtree_leaves_the_rest_trainable()
+    public void FreezingASubtreeLeavesTheRestTrainable()
     {
         using var net = new TinyNet();
         net.GetSubmodule("layer1").RequiresGrad_(false);
@@ -132,7 +133,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Train_and_eval_recurse_and_apply_visits_children_first()
+    public void TrainAndEvalRecurseAndApplyVisitsChildrenFirst()
     {
         using var net = new TinyNet();
         Assert.All(net.NamedModules(), m => Assert.True(m.Module.Training));
@@ -144,7 +145,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Replacing_a_child_swaps_the_head_keys()
+    public void ReplacingAChildSwapsTheHeadKeys()
     {
         using var net = new TinyNet(classes: 10);
         using var old = net.ReplaceChild("fc", new Linear(4, 2));
@@ -154,7 +155,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Converting_dtype_keeps_trainability_and_integer_buffers()
+    public void ConvertingDtypeKeepsTrainabilityAndIntegerBuffers()
     {
         using var net = new TinyNet();
         net.GetSubmodule("conv1").RequiresGrad_(false);
@@ -168,7 +169,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void ToString_prints_the_module_tree()
+    public void ToStringPrintsTheModuleTree()
     {
         using var net = new TinyNet();
         string text = net.ToString();
@@ -178,7 +179,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public void Module_dispose_frees_its_tensors()
+    public void ModuleDisposeFreesItsTensors()
     {
         long before = SerialCollection.SettledLiveTensorCount();
         var net = new TinyNet();

@@ -7,6 +7,7 @@ namespace TransferKit.Tests.Serialization;
 /// The zip CRC-32: the carry-less-multiplication path (x86 with PCLMULQDQ) gives exactly the
 /// table-driven result for every length and split, and both give the standard check values.
 /// </summary>
+[Trait("Category", "Unit")]
 public class Crc32Tests
 {
     [Fact]

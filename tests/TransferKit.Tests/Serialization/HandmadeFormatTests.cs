@@ -8,6 +8,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Serialization;
 
 /// <summary>Format features PyTorch 1.13 no longer writes, built byte by byte from the format's description.</summary>
+[Trait("Category", "Unit")]
 public class HandmadeFormatTests
 {
     private static byte[] Pickle(Action<PickleWriter> body)

@@ -10,7 +10,8 @@ namespace TransferKit.Tests.Serialization;
 /// then <see cref="Module.LoadStateDict"/>, with matching records read straight into the
 /// parameters, every other case (other dtypes, shared storages, views, other formats) still right.
 /// </summary>
-[Collection(nameof(LiveTensorCount))]
+[Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public sealed class LoadIntoModuleTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tk-loadinto-").FullName;

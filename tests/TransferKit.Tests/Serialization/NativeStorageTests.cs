@@ -7,6 +7,7 @@ namespace TransferKit.Tests.Serialization;
 /// The native guard of tk_from_storage on its own (the loaders check layouts first, so these
 /// paths are otherwise unreachable from files): no layout can reach outside the storage or grow it.
 /// </summary>
+[Trait("Category", "Unit")]
 public class NativeStorageTests
 {
     [Theory]

@@ -9,6 +9,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Serialization;
 
 /// <summary>safetensors files written from the format's spec load exactly; TransferKit's files follow the spec.</summary>
+[Trait("Category", "Unit")]
 public class SafeTensorsTests
 {
     private static string TempFile() => Path.Combine(Path.GetTempPath(), $"tk-serial-{Guid.NewGuid():N}.safetensors");
@@ -25,45 +26,6 @@ public class SafeTensorsTests
         ms.Write(data);
         ms.Position = 0;
         return ms;
-    }
-
-    [PyTorchFact]
-    public void FileWrittenFromTheSpecLoadsInHeaderOrder()
-    {
-        var f = SerializationFixtures.Fixtures;
-        var expected = f.File("model.safetensors");
-        string path = f.PathOf("model.safetensors");
-        using var sd = SafeTensors.Load(path);
-        Assert.Equal(Strings(expected.GetProperty("keys")), sd.Keys.ToArray());
-        foreach (var (key, t) in sd) AssertMatches(expected.GetProperty("tensors").GetProperty(key), t, key, layout: false);
-        var metadata = SafeTensors.ReadMetadata(path);
-        Assert.Equal("pt", metadata["format"]);
-        Assert.Equal("make_serialization_fixtures.py", metadata["source"]);
-
-        using var viaTorch = TorchSerializer.LoadStateDict(path); // recognised by content
-        Assert.Equal(sd.Keys, viaTorch.Keys);
-    }
-
-    [PyTorchFact]
-    public void FileSavedByTransferKitFollowsTheSpec()
-    {
-        string path = TempFile(), json = Path.ChangeExtension(path, ".json");
-        try
-        {
-            using var sd = TestTensors.AllKinds();
-            SafeTensors.Save(path, sd, new Dictionary<string, string> { ["format"] = "pt", ["note"] = "ünïcode" });
-            // The script parses the file from the spec: 8-byte aligned data, ranges tiling the data exactly.
-            SerializationFixtures.RunScript("dump_safetensors", path, json);
-            var dumped = JsonDocument.Parse(System.IO.File.ReadAllBytes(json)).RootElement;
-            Assert.Equal(sd.Keys.ToArray(), Strings(dumped.GetProperty("keys")));
-            foreach (var (key, t) in sd) AssertMatches(dumped.GetProperty("tensors").GetProperty(key), t, key, layout: false);
-            Assert.Equal("ünïcode", dumped.GetProperty("metadata").GetProperty("note").GetString());
-        }
-        finally
-        {
-            System.IO.File.Delete(path);
-            System.IO.File.Delete(json);
-        }
     }
 
     [Fact]
@@ -123,5 +85,49 @@ public class SafeTensorsTests
         using var a = Torch.Ones(1);
         Assert.Throws<ArgumentException>(() => SafeTensors.Save(new MemoryStream(), new KeyValuePair<string, Tensor>[] { new("x", a), new("x", a) }));
         Assert.Throws<ArgumentException>(() => SafeTensors.Save(new MemoryStream(), new KeyValuePair<string, Tensor>[] { new("__metadata__", a) }));
+    }
+
+    /// <summary>The tests of this class that need the PyTorch reference (their own category).</summary>
+    [Trait("Category", "Parity")]
+    public class WithPyTorch
+    {
+        [PyTorchFact]
+        public void FileWrittenFromTheSpecLoadsInHeaderOrder()
+        {
+            var f = SerializationFixtures.Fixtures;
+            var expected = f.File("model.safetensors");
+            string path = f.PathOf("model.safetensors");
+            using var sd = SafeTensors.Load(path);
+            Assert.Equal(Strings(expected.GetProperty("keys")), sd.Keys.ToArray());
+            foreach (var (key, t) in sd) AssertMatches(expected.GetProperty("tensors").GetProperty(key), t, key, layout: false);
+            var metadata = SafeTensors.ReadMetadata(path);
+            Assert.Equal("pt", metadata["format"]);
+            Assert.Equal("make_serialization_fixtures.py", metadata["source"]);
+
+            using var viaTorch = TorchSerializer.LoadStateDict(path); // recognised by content
+            Assert.Equal(sd.Keys, viaTorch.Keys);
+        }
+
+        [PyTorchFact]
+        public void FileSavedByTransferKitFollowsTheSpec()
+        {
+            string path = TempFile(), json = Path.ChangeExtension(path, ".json");
+            try
+            {
+                using var sd = TestTensors.AllKinds();
+                SafeTensors.Save(path, sd, new Dictionary<string, string> { ["format"] = "pt", ["note"] = "ünïcode" });
+                // The script parses the file from the spec: 8-byte aligned data, ranges tiling the data exactly.
+                SerializationFixtures.RunScript("dump_safetensors", path, json);
+                var dumped = JsonDocument.Parse(System.IO.File.ReadAllBytes(json)).RootElement;
+                Assert.Equal(sd.Keys.ToArray(), Strings(dumped.GetProperty("keys")));
+                foreach (var (key, t) in sd) AssertMatches(dumped.GetProperty("tensors").GetProperty(key), t, key, layout: false);
+                Assert.Equal("ünïcode", dumped.GetProperty("metadata").GetProperty("note").GetString());
+            }
+            finally
+            {
+                System.IO.File.Delete(path);
+                System.IO.File.Delete(json);
+            }
+        }
     }
 }

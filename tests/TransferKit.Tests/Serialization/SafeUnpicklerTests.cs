@@ -9,38 +9,10 @@ namespace TransferKit.Tests.Serialization;
 /// looked at, every protocol's opcodes read correctly, and hostile lengths, cycles and deep
 /// nesting neither allocate wildly nor hang nor overflow the stack.
 /// </summary>
+[Trait("Category", "Unit")]
 public class SafeUnpicklerTests
 {
     private static object? LoadPickle(byte[] pickle) => TorchSerializer.Load(new MemoryStream(PickleBytes.TorchZip(pickle)), "test.pth");
-
-    [PyTorchTheory]
-    [InlineData("malicious_system_zip.pth", "posix.system")]
-    [InlineData("malicious_system_legacy.pth", "posix.system")]
-    [InlineData("malicious_eval_zip.pth", "__builtin__.eval")]
-    [InlineData("malicious_nested_zip.pth", "posix.system")]
-    public void MaliciousFilesFromPyTorchAreRefusedAndNothingRuns(string name, string global)
-    {
-        var fixtures = SerializationFixtures.Fixtures;
-        // The fixture is real: PyTorch's torch.load ran its shell command when the script checked it.
-        Assert.True(fixtures.Manifest.GetProperty("malicious_verified").GetProperty(name).GetBoolean(), $"{name} did not run its command in PyTorch");
-
-        string marker = Path.Combine(Path.GetTempPath(), $"tk-pwned-{Guid.NewGuid():N}");
-        Environment.SetEnvironmentVariable("TK_PWNED_MARKER", marker); // where a command run by this process would write
-        try
-        {
-            var e = Assert.Throws<UnsafePickleException>(() => TorchSerializer.Load(fixtures.PathOf(name)));
-            Assert.Equal(global, e.GlobalName);
-            Assert.Contains($"'{global}'", e.Message);
-            Assert.Contains(name, e.Message);
-            Assert.Throws<UnsafePickleException>(() => TorchSerializer.LoadStateDict(fixtures.PathOf(name)));
-            Assert.False(File.Exists(marker), "the malicious command ran");
-            Assert.False(File.Exists("/tmp/tk_pwned_marker"), "the malicious command ran");
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("TK_PWNED_MARKER", null);
-        }
-    }
 
     [Fact]
     public void GlobalsAreRefusedBeforeLaterOpcodesAreRead()
@@ -149,43 +121,79 @@ public class SafeUnpicklerTests
         Assert.Equal(Depth, depth);
     }
 
-    [PyTorchTheory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
-    public void EveryPickleProtocolReads(int protocol)
+    /// <summary>The tests of this class that need the PyTorch reference (their own category).</summary>
+    // Serial: one test sets an environment variable (where a command run by this process would write).
+    [Collection(SerialCollection.Name)]
+    [Trait("Category", "Parity")]
+    public class WithPyTorch
     {
-        string path = SerializationFixtures.Fixtures.PathOf($"plain_p{protocol}.pkl");
-        using var stream = File.OpenRead(path);
-        var root = Assert.IsType<OrderedDictionary<object, object?>>(new PickleReader(stream, path, "pickle", null).Load());
-        Assert.Equal(5L, root["int"]);
-        Assert.Equal(-70000L, root["neg"]);
-        Assert.Equal(-BigInteger.Pow(2, 80), root["big"]);
-        Assert.Equal(0.1, root["float"]);
-        Assert.Equal(double.PositiveInfinity, root["inf"]);
-        Assert.Equal("héllo\n\"quoted\" 'x' \\ ✓", root["str"]);
-        Assert.Equal(new byte[] { 0, 1, 0xfe, 0xff }, root["bytes"]);
-        Assert.Equal(Array.Empty<byte>(), root["empty_bytes"]);
-        Assert.Null(root["none"]);
-        Assert.Equal(true, root["true"]);
-        Assert.Equal(false, root["false"]);
-        Assert.Equal(new List<object?> { 1L, 2.5, "x", null }, root["list"]);
-        var tuple = Assert.IsType<object?[]>(root["tuple"]);
-        Assert.Equal(1L, tuple[0]);
-        Assert.Equal(new object?[] { 2L, 3L }, tuple[1]);
-        Assert.Empty(Assert.IsType<object?[]>(tuple[2]));
-        Assert.True(Assert.IsType<HashSet<object>>(root["set"]).SetEquals([4L, 5L]));
-        Assert.True(Assert.IsType<HashSet<object>>(root["frozenset"]).SetEquals([6L]));
-        var dict = Assert.IsType<OrderedDictionary<object, object?>>(root["dict"]);
-        Assert.Equal("one", dict[1L]);
-        Assert.Equal("pair", dict[new object?[] { 1L, 2L }]); // tuple keys compare by value
-        var deep = Assert.IsType<OrderedDictionary<object, object?>>(dict["k"]);
-        Assert.IsType<List<object?>>(Assert.IsType<List<object?>>(Assert.IsType<List<object?>>(deep["deep"])[0])[0]);
-        var shared = Assert.IsType<List<object?>>(root["shared"]);
-        Assert.Same(shared[0], shared[1]); // the memo keeps identity
-        Assert.Equal(new List<object?> { 7L, 8L }, shared[0]);
+        [PyTorchTheory]
+        [InlineData("malicious_system_zip.pth", "posix.system")]
+        [InlineData("malicious_system_legacy.pth", "posix.system")]
+        [InlineData("malicious_eval_zip.pth", "__builtin__.eval")]
+        [InlineData("malicious_nested_zip.pth", "posix.system")]
+        public void MaliciousFilesFromPyTorchAreRefusedAndNothingRuns(string name, string global)
+        {
+            var fixtures = SerializationFixtures.Fixtures;
+            // The fixture is real: PyTorch's torch.load ran its shell command when the script checked it.
+            Assert.True(fixtures.Manifest.GetProperty("malicious_verified").GetProperty(name).GetBoolean(), $"{name} did not run its command in PyTorch");
+
+            string marker = Path.Combine(Path.GetTempPath(), $"tk-pwned-{Guid.NewGuid():N}");
+            Environment.SetEnvironmentVariable("TK_PWNED_MARKER", marker); // where a command run by this process would write
+            try
+            {
+                var e = Assert.Throws<UnsafePickleException>(() => TorchSerializer.Load(fixtures.PathOf(name)));
+                Assert.Equal(global, e.GlobalName);
+                Assert.Contains($"'{global}'", e.Message);
+                Assert.Contains(name, e.Message);
+                Assert.Throws<UnsafePickleException>(() => TorchSerializer.LoadStateDict(fixtures.PathOf(name)));
+                Assert.False(File.Exists(marker), "the malicious command ran");
+                Assert.False(File.Exists("/tmp/tk_pwned_marker"), "the malicious command ran");
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("TK_PWNED_MARKER", null);
+            }
+        }
+
+        [PyTorchTheory]
+        [InlineData(0)]
+        [InlineData(1)]
+        [InlineData(2)]
+        [InlineData(3)]
+        [InlineData(4)]
+        [InlineData(5)]
+        public void EveryPickleProtocolReads(int protocol)
+        {
+            string path = SerializationFixtures.Fixtures.PathOf($"plain_p{protocol}.pkl");
+            using var stream = File.OpenRead(path);
+            var root = Assert.IsType<OrderedDictionary<object, object?>>(new PickleReader(stream, path, "pickle", null).Load());
+            Assert.Equal(5L, root["int"]);
+            Assert.Equal(-70000L, root["neg"]);
+            Assert.Equal(-BigInteger.Pow(2, 80), root["big"]);
+            Assert.Equal(0.1, root["float"]);
+            Assert.Equal(double.PositiveInfinity, root["inf"]);
+            Assert.Equal("héllo\n\"quoted\" 'x' \\ ✓", root["str"]);
+            Assert.Equal(new byte[] { 0, 1, 0xfe, 0xff }, root["bytes"]);
+            Assert.Equal(Array.Empty<byte>(), root["empty_bytes"]);
+            Assert.Null(root["none"]);
+            Assert.Equal(true, root["true"]);
+            Assert.Equal(false, root["false"]);
+            Assert.Equal(new List<object?> { 1L, 2.5, "x", null }, root["list"]);
+            var tuple = Assert.IsType<object?[]>(root["tuple"]);
+            Assert.Equal(1L, tuple[0]);
+            Assert.Equal(new object?[] { 2L, 3L }, tuple[1]);
+            Assert.Empty(Assert.IsType<object?[]>(tuple[2]));
+            Assert.True(Assert.IsType<HashSet<object>>(root["set"]).SetEquals([4L, 5L]));
+            Assert.True(Assert.IsType<HashSet<object>>(root["frozenset"]).SetEquals([6L]));
+            var dict = Assert.IsType<OrderedDictionary<object, object?>>(root["dict"]);
+            Assert.Equal("one", dict[1L]);
+            Assert.Equal("pair", dict[new object?[] { 1L, 2L }]); // tuple keys compare by value
+            var deep = Assert.IsType<OrderedDictionary<object, object?>>(dict["k"]);
+            Assert.IsType<List<object?>>(Assert.IsType<List<object?>>(Assert.IsType<List<object?>>(deep["deep"])[0])[0]);
+            var shared = Assert.IsType<List<object?>>(root["shared"]);
+            Assert.Same(shared[0], shared[1]); // the memo keeps identity
+            Assert.Equal(new List<object?> { 7L, 8L }, shared[0]);
+        }
     }
 }

@@ -46,7 +46,9 @@ internal static class SerializationFixtures
             try
             {
                 RunScript(weights.Length > 0 ? ["make", temp, weights] : ["make", temp]);
-                if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+                // Only a folder without its manifest (left half-written) is replaced: a complete one
+                // is another process's result, possibly in use by its tests.
+                if (Directory.Exists(dir) && !File.Exists(Path.Combine(dir, "manifest.json"))) Directory.Delete(dir, recursive: true);
                 Directory.Move(temp, dir);
             }
             catch (IOException) when (File.Exists(Path.Combine(dir, "manifest.json")))

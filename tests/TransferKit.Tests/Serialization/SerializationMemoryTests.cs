@@ -4,29 +4,11 @@ using TransferKit.Engine;
 
 namespace TransferKit.Tests.Serialization;
 
-/// <summary>Runs alone: counts native tensors process-wide, which parallel tests would disturb.</summary>
-[CollectionDefinition(nameof(LiveTensorCount), DisableParallelization = true)]
-public class LiveTensorCount;
-
 /// <summary>Loads free what they do not hand out, including when they fail part-way.</summary>
-[Collection(nameof(LiveTensorCount))]
+[Collection(SerialCollection.Name)]
+[Trait("Category", "Unit")]
 public class SerializationMemoryTests
 {
-    [PyTorchTheory]
-    [InlineData("zip")]
-    [InlineData("legacy")]
-    public void LoadStateDictFreesTheRestOfACheckpoint(string format)
-    {
-        string path = SerializationFixtures.Fixtures.PathOf($"checkpoint_{format}.pth");
-        long before = TensorHandle.LiveCount;
-        using (var sd = TorchSerializer.LoadStateDict(path))
-        {
-            Assert.Equal(3, sd.Count);
-            Assert.Equal(before + 3, TensorHandle.LiveCount); // the optimizer's momentum buffer and the storages are gone
-        }
-        Assert.Equal(before, TensorHandle.LiveCount);
-    }
-
     [Fact]
     public void FailedLoadsFreeEverythingTheyCreated()
     {
@@ -36,7 +18,7 @@ public class SerializationMemoryTests
         // Damage the last storage record, so that the earlier ones load before the failure.
         byte[] bad = Corrupt(stream.ToArray());
 
-        long before = TensorHandle.LiveCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         Assert.Throws<CheckpointFormatException>(() => TorchSerializer.Load(new MemoryStream(bad), "bad.pth"));
         Assert.Equal(before, TensorHandle.LiveCount);
 
@@ -52,7 +34,7 @@ public class SerializationMemoryTests
         using var sd = TestTensors.AllKinds();
         var stream = new MemoryStream();
         TorchSerializer.SaveStateDict(stream, sd);
-        long before = TensorHandle.LiveCount;
+        long before = SerialCollection.SettledLiveTensorCount();
         using (var scope = Torch.NewDisposeScope())
         {
             stream.Position = 0;
@@ -70,5 +52,26 @@ public class SerializationMemoryTests
         int versionHeader = copy.AsSpan().IndexOf("archive/version"u8) - 30;
         copy[versionHeader - 3] ^= 0x5A;
         return copy;
+    }
+
+    /// <summary>The tests of this class that need the PyTorch reference (their own category).</summary>
+    [Collection(SerialCollection.Name)]
+    [Trait("Category", "Parity")]
+    public class WithPyTorch
+    {
+        [PyTorchTheory]
+        [InlineData("zip")]
+        [InlineData("legacy")]
+        public void LoadStateDictFreesTheRestOfACheckpoint(string format)
+        {
+            string path = SerializationFixtures.Fixtures.PathOf($"checkpoint_{format}.pth");
+            long before = SerialCollection.SettledLiveTensorCount();
+            using (var sd = TorchSerializer.LoadStateDict(path))
+            {
+                Assert.Equal(3, sd.Count);
+                Assert.Equal(before + 3, TensorHandle.LiveCount); // the optimizer's momentum buffer and the storages are gone
+            }
+            Assert.Equal(before, TensorHandle.LiveCount);
+        }
     }
 }

@@ -8,6 +8,7 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Serialization;
 
 /// <summary>Files written by PyTorch's torch.save load with exactly PyTorch's values and layouts.</summary>
+[Trait("Category", "Parity")]
 public class TorchLoadTests
 {
     private static FixtureSet F => SerializationFixtures.Fixtures;

@@ -9,63 +9,10 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Serialization;
 
 /// <summary>Files TransferKit writes load in PyTorch (and back in TransferKit) with the same values and layouts.</summary>
+[Trait("Category", "Unit")]
 public class TorchSaveTests
 {
     private static string TempFile(string extension) => Path.Combine(Path.GetTempPath(), $"tk-serial-{Guid.NewGuid():N}{extension}");
-
-    [PyTorchFact]
-    public void StateDictSavedByTransferKitLoadsInPyTorch()
-    {
-        string path = TempFile(".pth"), json = TempFile(".json");
-        try
-        {
-            using var sd = TestTensors.AllKinds();
-            TorchSerializer.SaveStateDict(path, sd);
-            // weights_only=True: PyTorch's restricted unpickler accepts the file, so it names only standard globals.
-            SerializationFixtures.RunScript("dump", path, json);
-            var dumped = JsonDocument.Parse(File.ReadAllBytes(json)).RootElement;
-
-            Assert.Equal("OrderedDict", dumped.GetProperty("type").GetString());
-            Assert.Equal(sd.Keys.ToArray(), Strings(dumped.GetProperty("keys")));
-            foreach (var (key, tensor) in sd) AssertMatches(dumped.GetProperty("tensors").GetProperty(key), tensor, key);
-            var sharing = dumped.GetProperty("sharing").EnumerateArray().Select(Strings).ToArray();
-            Assert.Equal([["base", "row", "col", "t"]], sharing);
-        }
-        finally
-        {
-            File.Delete(path);
-            File.Delete(json);
-        }
-    }
-
-    [PyTorchFact]
-    public void CheckpointSavedByTransferKitLoadsInPyTorch()
-    {
-        string path = TempFile(".pth"), json = TempFile(".json");
-        try
-        {
-            using var sd = TestTensors.AllKinds();
-            TorchSerializer.Save(path, new Dictionary<string, object?>
-            {
-                ["epoch"] = 3, ["best_acc"] = 0.75, ["arch"] = "resnet18", ["done"] = false, ["note"] = null,
-                ["state_dict"] = sd, ["history"] = new List<double> { 1.5, 0.5 }, ["shape"] = (2, 3),
-            });
-            SerializationFixtures.RunScript("dump", path, json, "full"); // PyTorch 1.13's weights_only cannot read floats
-            var dumped = JsonDocument.Parse(File.ReadAllBytes(json)).RootElement;
-            Assert.Equal(["epoch", "best_acc", "arch", "done", "note", "state_dict", "history", "shape"], Strings(dumped.GetProperty("keys")));
-            var scalars = dumped.GetProperty("scalars");
-            Assert.Equal(3, scalars.GetProperty("epoch").GetInt32());
-            Assert.Equal(0.75, scalars.GetProperty("best_acc").GetDouble());
-            Assert.Equal("resnet18", scalars.GetProperty("arch").GetString());
-            Assert.False(scalars.GetProperty("done").GetBoolean());
-            Assert.Equal(JsonValueKind.Null, scalars.GetProperty("note").ValueKind);
-        }
-        finally
-        {
-            File.Delete(path);
-            File.Delete(json);
-        }
-    }
 
     [Fact]
     public void SaveThenLoadRoundTripsValuesLayoutsAndSharing()
@@ -175,5 +122,64 @@ public class TorchSaveTests
         var e = Assert.Throws<CheckpointFormatException>(() => TorchSerializer.Load(new MemoryStream(content), "bad.pth"));
         Assert.Contains(message, e.Message);
         Assert.Equal("bad.pth", e.SourceName);
+    }
+
+    /// <summary>The tests of this class that need the PyTorch reference (their own category).</summary>
+    [Trait("Category", "Parity")]
+    public class WithPyTorch
+    {
+        [PyTorchFact]
+        public void StateDictSavedByTransferKitLoadsInPyTorch()
+        {
+            string path = TempFile(".pth"), json = TempFile(".json");
+            try
+            {
+                using var sd = TestTensors.AllKinds();
+                TorchSerializer.SaveStateDict(path, sd);
+                // weights_only=True: PyTorch's restricted unpickler accepts the file, so it names only standard globals.
+                SerializationFixtures.RunScript("dump", path, json);
+                var dumped = JsonDocument.Parse(File.ReadAllBytes(json)).RootElement;
+
+                Assert.Equal("OrderedDict", dumped.GetProperty("type").GetString());
+                Assert.Equal(sd.Keys.ToArray(), Strings(dumped.GetProperty("keys")));
+                foreach (var (key, tensor) in sd) AssertMatches(dumped.GetProperty("tensors").GetProperty(key), tensor, key);
+                var sharing = dumped.GetProperty("sharing").EnumerateArray().Select(Strings).ToArray();
+                Assert.Equal([["base", "row", "col", "t"]], sharing);
+            }
+            finally
+            {
+                File.Delete(path);
+                File.Delete(json);
+            }
+        }
+
+        [PyTorchFact]
+        public void CheckpointSavedByTransferKitLoadsInPyTorch()
+        {
+            string path = TempFile(".pth"), json = TempFile(".json");
+            try
+            {
+                using var sd = TestTensors.AllKinds();
+                TorchSerializer.Save(path, new Dictionary<string, object?>
+                {
+                    ["epoch"] = 3, ["best_acc"] = 0.75, ["arch"] = "resnet18", ["done"] = false, ["note"] = null,
+                    ["state_dict"] = sd, ["history"] = new List<double> { 1.5, 0.5 }, ["shape"] = (2, 3),
+                });
+                SerializationFixtures.RunScript("dump", path, json, "full"); // PyTorch 1.13's weights_only cannot read floats
+                var dumped = JsonDocument.Parse(File.ReadAllBytes(json)).RootElement;
+                Assert.Equal(["epoch", "best_acc", "arch", "done", "note", "state_dict", "history", "shape"], Strings(dumped.GetProperty("keys")));
+                var scalars = dumped.GetProperty("scalars");
+                Assert.Equal(3, scalars.GetProperty("epoch").GetInt32());
+                Assert.Equal(0.75, scalars.GetProperty("best_acc").GetDouble());
+                Assert.Equal("resnet18", scalars.GetProperty("arch").GetString());
+                Assert.False(scalars.GetProperty("done").GetBoolean());
+                Assert.Equal(JsonValueKind.Null, scalars.GetProperty("note").ValueKind);
+            }
+            finally
+            {
+                File.Delete(path);
+                File.Delete(json);
+            }
+        }
     }
 }
