@@ -18,6 +18,7 @@ public class LayeringTests
         ["NN"],
         ["Models", "Serialization"],
         ["Data"],
+        ["Audio"],
         ["Training"],
         ["Transfer"],
         ["Inference"],

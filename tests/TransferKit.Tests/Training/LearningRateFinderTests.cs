@@ -7,6 +7,7 @@ namespace TransferKit.Tests.Training;
 
 
 [Trait("Category", "Unit")]
+[Collection(SerialCollection.Name)] // Torch.ManualSeed is process-wide
 public class LearningRateFinderTests
 {
     [Fact]

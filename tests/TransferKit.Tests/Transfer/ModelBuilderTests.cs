@@ -11,6 +11,8 @@ using TransferKit.Engine;
 namespace TransferKit.Tests.Transfer;
 
 
+[Trait("Category", "Parity")]
+[Collection(SerialCollection.Name)] // Torch.ManualSeed is process-wide
 public sealed class ModelBuilderTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("tk-builder-").FullName;
@@ -19,10 +21,9 @@ public sealed class ModelBuilderTests : IDisposable
 
     private static string FlowersWeights => PythonReference.SharedWeightsPath;
 
-    [Fact]
-    public void FromPretrained_with_an_explicit_file_keeps_its_classes_then_freezes_and_replaces_the_head()
+    [SharedWeightsFact]
+    public void FromPretrainedWithAnExplicitFileKeepsItsClassesThenFreezesAndReplacesTheHead()
     {
-        Assert.True(File.Exists(FlowersWeights), $"{FlowersWeights} is missing");
         using var model = ModelBuilder.FromPretrained("resnet18", weightsFile: FlowersWeights).FreezeBackbone().ReplaceHead(new[] { "ants", "bees" }).Build();
         Assert.Equal(new[] { "ants", "bees" }, model.Labels);
         Assert.Equal(new long[] { 2, 512 }, model.NamedParameters().Single(p => p.Name == "fc.weight").Parameter.Shape);
@@ -39,7 +40,7 @@ public sealed class ModelBuilderTests : IDisposable
     }
 
     [Fact]
-    public void FromPretrained_without_network_names_the_file_to_obtain()
+    public void FromPretrainedWithoutNetworkNamesTheFileToObtain()
     {
         var options = new WeightsResolverOptions { AllowDownload = false, TorchHubDirectory = Path.Combine(_dir, "hub"), CacheDirectory = Path.Combine(_dir, "cache") };
         var e = Assert.Throws<PretrainedWeightsNotFoundException>(() => ModelBuilder.FromPretrained("resnet18", resolverOptions: options));
@@ -48,7 +49,7 @@ public sealed class ModelBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Unfreezing_from_a_stage_and_discriminative_learning_rates()
+    public void UnfreezingFromAStageAndDiscriminativeLearningRates()
     {
         using var model = ModelBuilder.FromArchitecture("resnet18", numClasses: 3).FreezeBackbone().UnfreezeFrom("layer4").Build();
         Assert.All(model.NamedParameters(), p => Assert.Equal(p.Name.StartsWith("layer4.") || p.Name.StartsWith("fc."), p.Parameter.RequiresGrad));
@@ -72,7 +73,7 @@ public sealed class ModelBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Mistakes_are_caught_before_training()
+    public void MistakesAreCaughtBeforeTraining()
     {
         var builder = ModelBuilder.FromArchitecture("small_cnn", 3);
         var model = builder.Build();
@@ -93,7 +94,7 @@ public sealed class ModelBuilderTests : IDisposable
     }
 
     [Fact]
-    public void Packages_round_trip_and_predict_like_the_model()
+    public void PackagesRoundTripAndPredictLikeTheModel()
     {
         Torch.ManualSeed(3);
         using var model = ModelBuilder.FromArchitecture("small_cnn", 3, new Preprocessing(32, 36, ImageNet.Mean, ImageNet.Std)).Build();
@@ -123,7 +124,7 @@ public sealed class ModelBuilderTests : IDisposable
     }
 
     [PyTorchFact(NeedsSharedWeights = true)]
-    public void A_package_loads_in_pytorch_as_a_plain_state_dict()
+    public void APackageLoadsInPytorchAsAPlainStateDict()
     {
         using var model = ModelBuilder.FromPretrained("resnet18", 2, weightsFile: FlowersWeights).Build();
         string path = Path.Combine(_dir, "antsbees.tkmodel");
@@ -140,7 +141,7 @@ public sealed class ModelBuilderTests : IDisposable
     }
 
     [Fact]
-    public void A_custom_head_package_needs_its_head_factory()
+    public void ACustomHeadPackageNeedsItsHeadFactory()
     {
         Module Head(long inFeatures, long classes) => new Sequential(new Dropout(0.2), new Linear(inFeatures, classes));
         using var model = ModelBuilder.FromArchitecture("small_cnn", 2).WithHead(Head(64, 3), new[] { "x", "y", "z" }).Build();
