@@ -74,16 +74,8 @@ public static class TrainingWorkloads
     /// </summary>
     public static Workload MlpSteps(int steps)
     {
-        Torch.ManualSeed(0);
-        var model = new Sequential(new Linear(784, 100), new ReLU(), new Linear(100, 10));
+        var (model, xs, ys) = MlpSetup();
         var optimizer = new SGD(model.Parameters(), 1e-2);
-        var xs = new Tensor[MlpBatches];
-        var ys = new Tensor[MlpBatches];
-        for (int k = 0; k < MlpBatches; k++)
-        {
-            xs[k] = Torch.Randn(MlpBatch, 784).DetachFromDisposeScope();
-            ys[k] = Torch.RandInt(0, 10, new long[] { MlpBatch }).DetachFromDisposeScope();
-        }
         int next = 0;
         return new Workload(() =>
         {
@@ -104,13 +96,8 @@ public static class TrainingWorkloads
         });
     }
 
-    /// <summary>
-    /// The MLP workload of <see cref="MlpSteps"/> run through <see cref="Trainer.Fit"/> (one epoch of
-    /// <paramref name="steps"/> batches, no validation): the trainer's whole per-batch cost — callbacks,
-    /// loss, running accuracy, top-k and confusion matrix — on top of the bare step. The PyTorch side
-    /// is the tutorial loop that reads the loss and counts correct predictions every batch.
-    /// </summary>
-    public static Workload MlpTrainerEpoch(int steps)
+    /// <summary>The MLP (seed 0) and <see cref="MlpBatches"/> random batches of <see cref="MlpBatch"/>.</summary>
+    private static (Sequential Model, Tensor[] Xs, Tensor[] Ys) MlpSetup()
     {
         Torch.ManualSeed(0);
         var model = new Sequential(new Linear(784, 100), new ReLU(), new Linear(100, 10));
@@ -121,6 +108,18 @@ public static class TrainingWorkloads
             xs[k] = Torch.Randn(MlpBatch, 784).DetachFromDisposeScope();
             ys[k] = Torch.RandInt(0, 10, new long[] { MlpBatch }).DetachFromDisposeScope();
         }
+        return (model, xs, ys);
+    }
+
+    /// <summary>
+    /// The MLP workload of <see cref="MlpSteps"/> run through <see cref="Trainer.Fit"/> (one epoch of
+    /// <paramref name="steps"/> batches, no validation): the trainer's whole per-batch cost — callbacks,
+    /// loss, running accuracy, top-k and confusion matrix — on top of the bare step. The PyTorch side
+    /// is the tutorial loop that reads the loss and counts correct predictions every batch.
+    /// </summary>
+    public static Workload MlpTrainerEpoch(int steps)
+    {
+        var (model, xs, ys) = MlpSetup();
         var trainer = new Trainer(new TrainerOptions
         {
             Epochs = 1,

@@ -103,14 +103,18 @@ def resnet_frozen(batch, backbone_eval):
     return [t * 1e3 for t in timed(train_step(model, opt, nn.CrossEntropyLoss(), x, y), 1, 5)]
 
 
-def mlp_steps(steps):
+def mlp_setup():
+    """The MLP, its SGD optimizer and 50 random batches of 100 (the same on both sides of the comparison)."""
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))
     opt = torch.optim.SGD(model.parameters(), lr=1e-2)
     xs = torch.randn(50, 100, 784)
     ys = torch.randint(0, 10, (50, 100))
-    xb = [xs[i] for i in range(50)]
-    yb = [ys[i] for i in range(50)]
+    return model, opt, [xs[i] for i in range(50)], [ys[i] for i in range(50)]
+
+
+def mlp_steps(steps):
+    model, opt, xb, yb = mlp_setup()
     state = {"next": 0}
 
     def run():
@@ -127,13 +131,7 @@ def mlp_steps(steps):
 def mlp_tutorial_epoch(steps):
     """The MLP steps as the PyTorch tutorials' training loop writes them: the loss read and the
     correct predictions counted every batch (what TransferKit's Trainer reports)."""
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(784, 100), nn.ReLU(), nn.Linear(100, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
-    xs = torch.randn(50, 100, 784)
-    ys = torch.randint(0, 10, (50, 100))
-    xb = [xs[i] for i in range(50)]
-    yb = [ys[i] for i in range(50)]
+    model, opt, xb, yb = mlp_setup()
     state = {"next": 0}
 
     def run():
