@@ -23,7 +23,7 @@ internal static class PretrainedModels
         ArgumentNullException.ThrowIfNull(resolver);
         var weights = PretrainedCatalog.Get(architecture, tag);
         string path = await resolver.ResolveAsync(weights, explicitFile, progress, cancellationToken).ConfigureAwait(false);
-        var stateDict = readStateDict(path);
+        var stateDict = WeightFormats.Read(path, weights, readStateDict);
         ClassifierModel? model = null;
         try
         {
