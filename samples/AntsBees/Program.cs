@@ -2,8 +2,9 @@
 //  (a) fine-tune every layer: SGD lr 1e-3, momentum 0.9, StepLR(7, 0.1), keep the best validation weights;
 //  (b) fixed feature extractor: freeze everything but a new fc Linear(512, 2); the frozen backbone's
 //      features are computed once (FeatureCache) and the head trains on them.
-// ImageNet weights cannot be downloaded here, so by default the backbone is the ResNet-18 that PyTorch
-// trained on 5 flower classes at 112x112 (shared/weights); with ImageNet weights pass their file and 224.
+// By default the backbone is ML.NET's ImageNet ResNet (resnet18_mlnet, from the NuGet package
+// Microsoft.ML.DnnImageFeaturizer.ResNet18 this project references) at 224x224; pass a .pth file (e.g.
+// shared/weights/resnet18_flowers5.pth, PyTorch's ResNet-18 trained on 5 flower classes, with size 112) to use it.
 //   dotnet run -c Release --project samples/AntsBees -- [hymenoptera_data] [weights.pth] [epochs] [input size]
 using TransferKit.Data;
 using TransferKit.Inference;
@@ -13,20 +14,21 @@ using TransferKit.Training;
 using TransferKit.Transfer;
 
 string data = args.Length > 0 ? args[0] : SharedPaths.Find("data", "hymenoptera_data");
-string weights = args.Length > 1 ? args[1] : SharedPaths.Find("weights", "resnet18_flowers5.pth");
+string? weights = args.Length > 1 ? args[1] : null;
+string architecture = weights is null ? "resnet18_mlnet" : "resnet18";
 int epochs = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10;
-int inputSize = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 112;
+int inputSize = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 224;
 var preprocessing = new Preprocessing(inputSize, inputSize * 8 / 7, ImageNet.Mean, ImageNet.Std);
 
 var train = new ImageFolderDataset(Path.Combine(data, "train"));
 var val = new ImageFolderDataset(Path.Combine(data, "val"));
 Console.WriteLine($"{train.Count} training and {val.Count} validation images, classes {string.Join(", ", train.Classes)}; skipped: {string.Join(", ", train.Warnings)}");
-Console.WriteLine($"Backbone weights: {weights} at {inputSize}x{inputSize}");
+Console.WriteLine($"Backbone weights: {weights ?? architecture} at {inputSize}x{inputSize}");
 DataLoaderOptions Batches(bool shuffle) => new() { BatchSize = 32, Shuffle = shuffle, Seed = 1, NumWorkers = 2 };
 
 // (a) fine-tune all layers
 Torch.ManualSeed(0);
-using var finetuned = ModelBuilder.FromPretrained("resnet18", weights).ReplaceHead(train.Classes).WithPreprocessing(preprocessing).Build();
+using var finetuned = ModelBuilder.FromPretrained(architecture, weights).ReplaceHead(train.Classes).WithPreprocessing(preprocessing).Build();
 var trainer = new Trainer(new TrainerOptions
 {
     Epochs = epochs,
@@ -42,7 +44,7 @@ Console.WriteLine($"(a) fine-tuning: best val accuracy {fineResult.BestEpoch!.Va
 
 // (b) fixed feature extractor with cached features
 Torch.ManualSeed(0);
-using var extractor = ModelBuilder.FromPretrained("resnet18", weights).FreezeBackbone().ReplaceHead(train.Classes).WithPreprocessing(preprocessing).Build();
+using var extractor = ModelBuilder.FromPretrained(architecture, weights).FreezeBackbone().ReplaceHead(train.Classes).WithPreprocessing(preprocessing).Build();
 clock.Restart();
 var eval = extractor.Preprocessing.EvalTransform();
 using var trainFeatures = FeatureCache.Compute(extractor.ForwardFeatures, new DataLoader(train, Batches(false), eval));

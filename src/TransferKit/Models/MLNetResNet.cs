@@ -30,9 +30,11 @@ public static class MLNetResNet
     public static ResNet Create(long numClasses = 1) => new(Architecture, ResNetBlock.Basic, new[] { 2, 2, 2, 3 }, numClasses);
 
     /// <summary>
-    /// The catalogued weights: <c>IMAGENET1K_MLNET</c> (default) keeps CNTK's convention — 0-255 pixels
-    /// minus the per-channel means, RGB after reordering conv1's input channels; <c>IMAGENET1K_MLNET_TVNORM</c>
-    /// folds the convention into conv1 and bn1 so that torchvision's ImageNet normalisation applies.
+    /// The catalogued weights: <c>IMAGENET1K_MLNET_TVNORM</c> (the default) folds CNTK's input convention
+    /// into conv1 and bn1 so that torchvision's ImageNet normalisation applies, like every other zoo entry
+    /// (features within cosine 0.998 of the original: the per-pixel mean image and the zero-padded
+    /// borders differ); <c>IMAGENET1K_MLNET</c> keeps CNTK's convention exactly — 0-255 pixels minus the
+    /// per-channel means, RGB after reordering conv1's input channels.
     /// The file has no classifier: the model gets a new one-output head, to be replaced (ReplaceHead).
     /// </summary>
     internal static PretrainedWeights[] Weights()
@@ -49,10 +51,9 @@ public static class MLNetResNet
             Mean = Array.AsReadOnly(CntkChannelMean.Select(m => m / 255).ToArray()),
             Std = Array.AsReadOnly(new[] { 1 / 255.0, 1 / 255.0, 1 / 255.0 }),
             Categories = Array.AsReadOnly(new[] { "class_0" }),
-            IsDefault = true,
             NuGet = File,
         };
-        return new[] { cntk, cntk with { Tag = "IMAGENET1K_MLNET_TVNORM", Mean = ImageNet.Mean, Std = ImageNet.Std, IsDefault = false } };
+        return new[] { cntk with { Tag = "IMAGENET1K_MLNET_TVNORM", Mean = ImageNet.Mean, Std = ImageNet.Std, IsDefault = true }, cntk };
     }
 }
 
