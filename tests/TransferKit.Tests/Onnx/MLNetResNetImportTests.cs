@@ -26,8 +26,8 @@ public sealed class MLNetResNetImportTests : IDisposable
     // ONNX Runtime's features of ResNet18.onnx on ML.NET's own preprocessing (BGR, 0-255, minus the mean image), and that input.
     private static List<(float[] CntkInput, float[] Features)> OrtFeatures(List<float[]> images)
     {
-        using var prep = new InferenceSession(OnnxTestSupport.PreprocessOnnx);
-        using var net = new InferenceSession(OnnxTestSupport.ResNet18Onnx);
+        using var prep = OnnxTestSupport.Session(OnnxTestSupport.PreprocessOnnx);
+        using var net = OnnxTestSupport.Session(OnnxTestSupport.ResNet18Onnx);
         var shape = new long[] { 1, 3, 224, 224 };
         return images.Select(image =>
         {

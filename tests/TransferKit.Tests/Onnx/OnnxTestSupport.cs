@@ -20,6 +20,13 @@ internal static class OnnxTestSupport
     /// <summary>The NuGet cache folder holding the package (two levels above its version folder).</summary>
     public static string NuGetPackagesRoot => Path.GetDirectoryName(Path.GetDirectoryName(PackageFolder.TrimEnd('/', '\\')))!;
 
+    /// <summary>An ONNX Runtime session on one thread (the suite runs tests in parallel on few cores).</summary>
+    public static InferenceSession Session(string path)
+    {
+        using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
+        return new InferenceSession(path, options);
+    }
+
     /// <summary>Runs a single-input, single-output ONNX model with ONNX Runtime.</summary>
     public static float[] RunOrt(InferenceSession session, float[] input, long[] shape, out long[] outputShape)
     {
