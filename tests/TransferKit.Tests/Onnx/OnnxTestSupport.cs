@@ -44,13 +44,15 @@ internal static class OnnxTestSupport
     {
         var images = new List<float[]>();
         string root = Path.Combine(Data.TestEnvironment.Hymenoptera, "val");
+        var layout = new HwcToChw();
         var resize = new Resize(256);
         var crop = new CenterCrop(224);
         foreach (string cls in new[] { "ants", "bees" })
             foreach (string file in Directory.GetFiles(Path.Combine(root, cls), "*.jpg").Order(StringComparer.Ordinal).Take(count))
             {
                 using var scope = Torch.NewDisposeScope();
-                var image = crop.Apply(resize.Apply(ImageDecoder.Decode(file, ImageReadMode.Rgb), new Random(0)), new Random(0));
+                var image = crop.Apply(resize.Apply(layout.Apply(ImageDecoder.Decode(file, ImageReadMode.Rgb), new Random(0)), new Random(0)), new Random(0));
+                Assert.Equal(new long[] { 3, 224, 224 }, image.Shape);
                 images.Add(image.To(ScalarType.Float32).ToArray<float>());
             }
         return images;
