@@ -72,16 +72,6 @@ public sealed class OnnxGraphBuilder
         return unique;
     }
 
-    /// <summary>Adds an int64 initializer (shapes, axes) stored as float-free raw data; returns its name.</summary>
-    internal string Int64Initializer(string name, long[] values)
-    {
-        string unique = UniqueName(Qualify(name));
-        Int64Initializers.Add((unique, values));
-        return unique;
-    }
-
-    internal List<(string Name, long[] Values)> Int64Initializers { get; } = new();
-
     /// <summary>
     /// Adds a node; attribute values may be long, float, string, long[] or float[]. Returns the output value's name.
     /// </summary>

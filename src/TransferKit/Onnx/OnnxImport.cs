@@ -33,8 +33,11 @@ public sealed record OnnxInputConvention
 /// <summary>Options of <see cref="OnnxImport.LoadResNet"/>.</summary>
 public sealed record OnnxImportOptions
 {
-    /// <summary>The input convention of the file (ML.NET's CNTK convention by default).</summary>
-    public OnnxInputConvention FileConvention { get; init; } = OnnxInputConvention.Cntk;
+    /// <summary>
+    /// The input convention of the file (ML.NET's CNTK convention by default). Null imports the
+    /// weights as they are (no channel reorder, no folding), for files whose convention is already the wanted one.
+    /// </summary>
+    public OnnxInputConvention? FileConvention { get; init; } = OnnxInputConvention.Cntk;
 
     /// <summary>
     /// Mean (RGB, [0, 1] pixels) the imported weights should expect. Null, with <see cref="Std"/>
@@ -51,15 +54,16 @@ public sealed record OnnxImportOptions
     /// <summary>Checks the options; throws one <see cref="ArgumentException"/> listing every problem.</summary>
     public void Validate()
     {
-        ArgumentNullException.ThrowIfNull(FileConvention);
         ArgumentNullException.ThrowIfNull(Limits);
+        var file = FileConvention ?? OnnxInputConvention.Cntk;
         new OptionsCheck(nameof(OnnxImportOptions))
             .Require((Mean is null) == (Std is null), "Mean and Std must be given together (or neither).")
             .Require(Mean is null || Mean.Count == 3, $"Mean must have 3 values (RGB); got {Mean?.Count}.")
             .Require(Std is null || (Std.Count == 3 && Std.All(s => s > 0)), $"Std must have 3 positive values (RGB); got [{string.Join(", ", Std ?? Array.Empty<double>())}].")
-            .Require(FileConvention.Mean.Count == 3, $"FileConvention.Mean must have 3 values; got {FileConvention.Mean.Count}.")
-            .Require(FileConvention.Std.Count == 3 && FileConvention.Std.All(s => s > 0), "FileConvention.Std must have 3 positive values.")
-            .Require(FileConvention.Scale > 0, $"FileConvention.Scale must be positive; got {FileConvention.Scale}.")
+            .Require(FileConvention is not null || Mean is null, "Folding a normalisation (Mean, Std) needs the file's convention (FileConvention).")
+            .Require(file.Mean.Count == 3, $"FileConvention.Mean must have 3 values; got {file.Mean.Count}.")
+            .Require(file.Std.Count == 3 && file.Std.All(s => s > 0), "FileConvention.Std must have 3 positive values.")
+            .Require(file.Scale > 0, $"FileConvention.Scale must be positive; got {file.Scale}.")
             .ThrowIfAny();
         Limits.Validate();
     }
@@ -157,6 +161,13 @@ public static class OnnxImport
         options ??= new OnnxImportOptions();
         options.Validate();
         var model = OnnxModel.Load(path, options.Limits);
-        return new ResNetGraphMapper(model, options).Map();
+        try
+        {
+            return new ResNetGraphMapper(model, options).Map();
+        }
+        catch (Exception e) when (e is not CheckpointFormatException and not OutOfMemoryException)
+        {
+            throw new CheckpointFormatException(path, $"the graph could not be mapped onto a ResNet: {e.Message}", e);
+        }
     }
 }

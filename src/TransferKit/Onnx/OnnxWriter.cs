@@ -16,8 +16,6 @@ internal static class OnnxWriter
         g.String(2, "TransferKit");
         foreach (var (name, dims, values) in graph.Initializers)
             g.Message(5, Tensor(name, dims, OnnxDataType.Float, MemoryMarshal.AsBytes(values.AsSpan())));
-        foreach (var (name, values) in graph.Int64Initializers)
-            g.Message(5, Tensor(name, new[] { (long)values.Length }, OnnxDataType.Int64, MemoryMarshal.AsBytes(values.AsSpan())));
         g.Message(11, ValueInfo(input.Name, input.Shape));
         g.Message(12, ValueInfo(outputName, output.Shape));
 

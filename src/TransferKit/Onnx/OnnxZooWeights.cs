@@ -41,9 +41,13 @@ internal static class OnnxZooWeights
         }
     }
 
-    /// <summary>The import options that give weights expecting <paramref name="weights"/>' normalisation.</summary>
+    /// <summary>
+    /// The import options that give weights expecting <paramref name="weights"/>' normalisation: ML.NET's
+    /// file is converted from CNTK's convention; any other ONNX file is taken as it is.
+    /// </summary>
     internal static OnnxImportOptions OptionsFor(PretrainedWeights weights)
     {
+        if (weights.NuGet != MLNetResNet.File) return new OnnxImportOptions { FileConvention = null };
         var file = OnnxInputConvention.Cntk;
         bool asInFile = Enumerable.Range(0, 3).All(c =>
             Math.Abs(weights.Mean[c] * file.Scale - file.Mean[c]) < 1e-9 && Math.Abs(weights.Std[c] * file.Scale - file.Std[c]) < 1e-9);

@@ -67,7 +67,7 @@ internal sealed class ResNetGraphMapper
         while (true)
         {
             var users = Consumers(current);
-            if (users.Count == 1 && users[0].OpType is "AveragePool" or "GlobalAveragePool" or "ReduceMean") break;
+            if (users.Count == 1 && users[0].OpType is "AveragePool" or "GlobalAveragePool") break;
             if (users.Count is < 2 or > 3)
                 throw Fail(users.Count == 0 ? $"nothing uses '{current}' and it is not followed by a pooling node" : $"{users[0].Describe()}: '{current}' feeds {users.Count} nodes; a basic block feeds 2 or 3");
             var add = Consumers(current).FirstOrDefault(n => n.OpType == "Add")
@@ -225,7 +225,7 @@ internal sealed class ResNetGraphMapper
         int mi = _entries.FindIndex(e => e.Key == "bn1.running_mean");
         var (key, source, node, w, shape, _) = _entries[wi];
         if (shape[1] != 3) throw Fail(node!, $"the first convolution takes {shape[1]} channels; 3 (an image) expected");
-        var convention = _options.FileConvention;
+        if (_options.FileConvention is not { } convention) return;
         long outC = shape[0], area = shape[2] * shape[3];
         var converted = new float[w.Length];
         // The file's input channel c_file of RGB channel c.
