@@ -112,4 +112,26 @@ public sealed class OnnxExportTests : IDisposable
         Assert.Equal("resnet18", meta["architecture"]);
         Assert.Equal(3, meta["mean"].Split(',').Length);
     }
+
+    [Fact]
+    public void ExportedResNetImportsBackWithIdenticalLogits()
+    {
+        Torch.ManualSeed(0);
+        using var original = ModelRegistry.Create("resnet18", 5);
+        RandomiseNormStatistics(original);
+        original.Eval();
+        string path = Path.Combine(_dir, "roundtrip.onnx");
+        original.ExportOnnx(path, new OnnxExportOptions { InputSize = 64 });
+
+        using var imported = OnnxImport.LoadResNet(path, new OnnxImportOptions { FileConvention = null });
+        Assert.Equal(new[] { 2, 2, 2, 2 }, imported.BlocksPerStage);
+        using var copy = ModelRegistry.Create("resnet18", 5);
+        copy.LoadStateDict(imported.StateDict, strict: true);
+        copy.Eval();
+        using var x = Torch.Randn(2, 3, 64, 64);
+        using var _ = Torch.NoGrad();
+        using var expected = original.Forward(x);
+        using var actual = copy.Forward(x);
+        Assert.Equal(expected.ToArray<float>(), actual.ToArray<float>());
+    }
 }
