@@ -160,14 +160,19 @@ public static class OnnxImport
     {
         options ??= new OnnxImportOptions();
         options.Validate();
-        var model = OnnxModel.Load(path, options.Limits);
+        return MapResNet(OnnxModel.Load(path, options.Limits), options);
+    }
+
+    /// <summary>Maps a read model (see <see cref="LoadResNet"/>); any failure arrives as <see cref="CheckpointFormatException"/> naming the file.</summary>
+    internal static OnnxImportResult MapResNet(OnnxModel model, OnnxImportOptions options)
+    {
         try
         {
             return new ResNetGraphMapper(model, options).Map();
         }
         catch (Exception e) when (e is not CheckpointFormatException and not OutOfMemoryException)
         {
-            throw new CheckpointFormatException(path, $"the graph could not be mapped onto a ResNet: {e.Message}", e);
+            throw new CheckpointFormatException(model.SourceName, $"the graph could not be mapped onto a ResNet: {e.Message}", e);
         }
     }
 }

@@ -64,8 +64,10 @@ internal sealed class ResNetGraphMapper
 
         // Residual blocks, each ending in Add → Relu.
         var blocks = new List<int>();
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         while (true)
         {
+            if (!visited.Add(current)) throw Fail($"the graph has a cycle through '{current}'");
             var users = Consumers(current);
             if (users.Count == 1 && users[0].OpType is "AveragePool" or "GlobalAveragePool") break;
             if (users.Count is < 2 or > 3)
