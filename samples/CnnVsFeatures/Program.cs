@@ -11,7 +11,8 @@ using TransferKit.Training;
 using TransferKit.Transfer;
 
 string data = args.Length > 0 ? args[0] : SharedPaths.Find("data", "hymenoptera_data");
-string weights = args.Length > 1 ? args[1] : SharedPaths.Find("weights", "resnet18_flowers5.pth");
+// No weights file: ML.NET's ImageNet ResNet (resnet18_mlnet, NuGet) at 224; a .pth (e.g. shared/weights/resnet18_flowers5.pth) at 112.
+string? weights = args.Length > 1 ? args[1] : null;
 string work = Path.Combine(Path.GetTempPath(), "transferkit-cnn-vs-features");
 Directory.CreateDirectory(work);
 
@@ -43,8 +44,8 @@ rows.Add(("small_cnn from scratch, 15 epochs, 64x64", scratch.BestEpoch!.Train.A
 
 // (2) frozen pretrained features + linear head
 Torch.ManualSeed(0);
-using var resnet = ModelBuilder.FromPretrained("resnet18", train.Classes, weightsFile: weights).FreezeBackbone()
-    .WithPreprocessing(new Preprocessing(112, 128, ImageNet.Mean, ImageNet.Std)).Build();
+using var resnet = ModelBuilder.FromPretrained(weights is null ? "resnet18_mlnet" : "resnet18", train.Classes, weightsFile: weights).FreezeBackbone()
+    .WithPreprocessing(new Preprocessing(weights is null ? 224 : 112, weights is null ? 256 : 128, ImageNet.Mean, ImageNet.Std)).Build();
 clock.Restart();
 var eval = resnet.Preprocessing.EvalTransform();
 using var trainFeatures = FeatureCache.Compute(resnet.ForwardFeatures, new DataLoader(train, Batches(false), eval));

@@ -13,13 +13,14 @@ using TransferKit.Training;
 using TransferKit.Transfer;
 
 string data = args.Length > 0 ? args[0] : SharedPaths.Find("data", "hymenoptera_data");
-string weights = args.Length > 1 ? args[1] : SharedPaths.Find("weights", "resnet18_flowers5.pth");
+// No weights file: ML.NET's ImageNet ResNet (resnet18_mlnet, NuGet) at 224; a .pth (e.g. shared/weights/resnet18_flowers5.pth) at 112.
+string? weights = args.Length > 1 ? args[1] : null;
 var train = new ImageFolderDataset(Path.Combine(data, "train"));
 var val = new ImageFolderDataset(Path.Combine(data, "val"));
 
 Torch.ManualSeed(0);
-var preprocessing = new Preprocessing(112, 128, ImageNet.Mean, ImageNet.Std);
-using var model = ModelBuilder.FromPretrained("resnet18", weightsFile: weights)
+var preprocessing = new Preprocessing(weights is null ? 224 : 112, weights is null ? 256 : 128, ImageNet.Mean, ImageNet.Std);
+using var model = ModelBuilder.FromPretrained(weights is null ? "resnet18_mlnet" : "resnet18", weightsFile: weights)
     .WithHead(new Sequential(new Dropout(0.2), new Linear(512, train.Classes.Count)), train.Classes)
     .WithPreprocessing(preprocessing)
     .WithBatchNormPolicy(BatchNormPolicy.AlwaysInferenceMode)

@@ -19,6 +19,7 @@ public static class ModelRegistry
         ("mobilenet_v3_large", n => MobileNetV3.Large(n)),
         ("efficientnet_b0", n => EfficientNet.B0(n)),
         (SmallCnn.ArchitectureName, n => new SmallCnn(n)),
+        (MLNetResNet.Architecture, n => MLNetResNet.Create(n)),
     };
 
     private static (string Name, Func<long, ClassifierModel> Create)[] Entries => Volatile.Read(ref _entries);

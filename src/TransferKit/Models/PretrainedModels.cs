@@ -22,7 +22,7 @@ internal static class PretrainedModels
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(readStateDict);
-        var stateDict = readStateDict(path);
+        var stateDict = WeightFormats.Read(path, weights, readStateDict);
         ClassifierModel? model = null;
         try
         {

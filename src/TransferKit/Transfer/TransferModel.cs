@@ -1,3 +1,4 @@
+using TransferKit.Onnx;
 using TransferKit.Models;
 using TransferKit.NN;
 using TransferKit.Engine;
@@ -241,6 +242,33 @@ public sealed class TransferModel : Module
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         return Enumerable.Range(0, (int)count).Select(k => $"class_{k}").ToArray();
+    }
+
+    /// <summary>
+    /// Exports the model to ONNX (opset 17, dynamic batch) for ONNX Runtime or ML.NET on any OS, with its
+    /// labels and preprocessing (input and resize size, mean, std) in the file's metadata. Settings given
+    /// in <paramref name="options"/> win over the model's own.
+    /// </summary>
+    /// <param name="path">The .onnx file to write.</param>
+    /// <param name="options">Input/output names or extra metadata; null takes everything from the model.</param>
+    public void ExportOnnx(string path, OnnxExportOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var own = new OnnxExportOptions
+        {
+            InputSize = Preprocessing.InputSize,
+            ResizeSize = Preprocessing.ResizeSize,
+            Mean = Preprocessing.Mean,
+            Std = Preprocessing.Std,
+            Labels = Labels,
+        };
+        Network.ExportOnnx(path, options is null ? own : options with
+        {
+            Labels = options.Labels ?? own.Labels,
+            Mean = options.Mean ?? own.Mean,
+            Std = options.Std ?? own.Std,
+            ResizeSize = options.ResizeSize ?? own.ResizeSize,
+        });
     }
 
     /// <summary>Saves weights, labels, architecture and preprocessing as one file (see <see cref="ModelPackage"/>).</summary>

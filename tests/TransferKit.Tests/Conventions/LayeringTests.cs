@@ -17,6 +17,7 @@ public class LayeringTests
         ["Engine"],
         ["NN"],
         ["Models", "Serialization"],
+        ["Onnx"],
         ["Data"],
         ["Audio"],
         ["Training"],

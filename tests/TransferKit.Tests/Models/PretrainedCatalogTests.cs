@@ -32,7 +32,8 @@ public class PretrainedCatalogTests
     [Fact]
     public void FileNamesCarryTheSha256PrefixRecordedInTheCatalog()
     {
-        foreach (var w in PretrainedCatalog.All)
+        // PyTorch's downloads; weights from NuGet packages (resnet18_mlnet) are checked in OnnxReaderTests.
+        foreach (var w in PretrainedCatalog.All.Where(w => w.NuGet is null))
         {
             var m = Regex.Match(w.FileName, @"-([0-9a-f]{8,})\.pth$");
             Assert.True(m.Success, w.FileName);

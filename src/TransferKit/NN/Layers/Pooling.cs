@@ -18,6 +18,21 @@ public sealed class MaxPool2d : Module
         _ceilMode = ceilMode;
     }
 
+    /// <summary>Window size (height, width).</summary>
+    public (long H, long W) KernelSize => _kernel;
+
+    /// <summary>Step between windows (height, width).</summary>
+    public (long H, long W) Stride => _stride;
+
+    /// <summary>Implicit negative-infinity padding on each side (height, width).</summary>
+    public (long H, long W) Padding => _padding;
+
+    /// <summary>Spacing between window elements (height, width).</summary>
+    public (long H, long W) Dilation => _dilation;
+
+    /// <summary>Whether the output size rounds up.</summary>
+    public bool CeilMode => _ceilMode;
+
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Functional.MaxPool2d(input, _kernel, _stride, _padding, _dilation, _ceilMode);
 
@@ -58,6 +73,9 @@ public sealed class AdaptiveAvgPool2d : Module
 
     /// <summary>Square output size.</summary>
     public AdaptiveAvgPool2d(long outputSize) : this((outputSize, outputSize)) { }
+
+    /// <summary>Output size (height, width).</summary>
+    public (long H, long W) OutputSize => _size;
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor input) => Functional.AdaptiveAvgPool2d(input, _size);
