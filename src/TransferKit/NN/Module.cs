@@ -90,9 +90,10 @@ public abstract partial class Module : IDisposable
 
     /// <summary>
     /// Replaces the child module registered under <paramref name="name"/> and returns the old one
-    /// (not disposed: the caller decides). Used to swap a classifier head.
+    /// (not disposed: the caller decides). Used to swap a classifier head. Modules that mirror
+    /// another module's children override it to keep both in step.
     /// </summary>
-    public Module ReplaceChild(string name, Module replacement)
+    public virtual Module ReplaceChild(string name, Module replacement)
     {
         ArgumentNullException.ThrowIfNull(replacement);
         for (int k = 0; k < _modules.Count; k++)

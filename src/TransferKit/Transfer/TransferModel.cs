@@ -216,7 +216,7 @@ public sealed class TransferModel : Module
     /// </summary>
     /// <exception cref="InvalidOperationException"><paramref name="name"/> is, or contains, the head.</exception>
     /// <exception cref="KeyNotFoundException">No such child (the message lists them).</exception>
-    public new Module ReplaceChild(string name, Module replacement)
+    public override Module ReplaceChild(string name, Module replacement)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(replacement);

@@ -65,4 +65,19 @@ public sealed class TransferModelOwnershipTests
         Assert.Throws<TorchException>(() => model.Forward(Torch.Zeros(1, 3, 32, 32)));
         Assert.Contains("ReplaceHead", Assert.Throws<InvalidOperationException>(() => model.ReplaceChild("classifier", new Sequential(new Identity()))).Message);
     }
+
+    [Fact]
+    public void ReplacingAChildThroughAModuleReferenceKeepsTheModelAndNetworkInStep()
+    {
+        using var model = ModelBuilder.FromArchitecture("small_cnn", 3).Build();
+        TransferKit.NN.Module asModule = model;
+        var pool = new AdaptiveAvgPool2d(2);
+        using var old = asModule.ReplaceChild("avgpool", pool);
+        Assert.Same(pool, model.GetSubmodule("avgpool"));
+        Assert.DoesNotContain(model.NamedModules(), m => ReferenceEquals(m.Module, old));
+        using var scope = Torch.NewDisposeScope();
+        model.Eval();
+        Assert.Throws<TorchException>(() => model.Forward(Torch.Zeros(1, 3, 32, 32))); // the network runs the new pool too
+        Assert.Throws<InvalidOperationException>(() => asModule.ReplaceChild("classifier", new Sequential(new Identity())));
+    }
 }
