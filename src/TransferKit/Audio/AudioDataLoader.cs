@@ -92,7 +92,7 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
     public IAudioDataset Dataset => _dataset;
 
     /// <summary>Batches per epoch.</summary>
-    public int Count => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+    public int Count => EpochPlan.BatchCount(_dataset.Count, Options.BatchSize, Options.DropLast);
 
     /// <inheritdoc />
     public void SetEpoch(int epoch)
@@ -105,13 +105,8 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
     public IEnumerator<Batch> GetEnumerator()
     {
         int epoch = _nextEpoch++;
-        var order = Enumerable.Range(0, _dataset.Count).ToArray();
-        if (Options.Shuffle) new Random(SeedMixer.Mix(Options.Seed, epoch)).Shuffle(order);
-        for (int b = 0; b < Count; b++)
-        {
-            int from = b * Options.BatchSize;
-            yield return MakeBatch(order.AsSpan(from, Math.Min(Options.BatchSize, order.Length - from)).ToArray(), epoch);
-        }
+        foreach (var indices in EpochPlan.Batches(_dataset.Count, Options.BatchSize, Options.Shuffle, Options.Seed, Options.DropLast, epoch))
+            yield return MakeBatch(indices, epoch);
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -70,7 +70,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     public bool DecodesRegions => _regionPlan is not null;
 
     /// <summary>Batches per epoch.</summary>
-    public int Count => Options.DropLast ? _dataset.Count / Options.BatchSize : (_dataset.Count + Options.BatchSize - 1) / Options.BatchSize;
+    public int Count => EpochPlan.BatchCount(_dataset.Count, Options.BatchSize, Options.DropLast);
 
     /// <summary>Makes the next enumeration produce epoch <paramref name="epoch"/>'s order (the trainer calls this).</summary>
     public void SetEpoch(int epoch) => _nextEpoch = epoch;
@@ -89,13 +89,8 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     }
 
     /// <summary>The sample indices of each batch of an epoch.</summary>
-    internal int[][] Plan(int epoch)
-    {
-        int n = _dataset.Count;
-        var order = Enumerable.Range(0, n).ToArray();
-        if (Options.Shuffle) new Random(SeedMixer.Mix(Options.Seed, epoch)).Shuffle(order);
-        return order.Chunk(Options.BatchSize).Where(c => !Options.DropLast || c.Length == Options.BatchSize).ToArray();
-    }
+    internal int[][] Plan(int epoch) =>
+        EpochPlan.Batches(_dataset.Count, Options.BatchSize, Options.Shuffle, Options.Seed, Options.DropLast, epoch);
 
     private IEnumerable<Batch> Sequential(int[][] plan, int epoch, CancellationToken cancellationToken)
     {

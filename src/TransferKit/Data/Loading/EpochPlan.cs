@@ -1,0 +1,20 @@
+namespace TransferKit.Data;
+
+/// <summary>
+/// Which samples go into which batch in an epoch, the same for every loader: the indices in order,
+/// or shuffled from (seed, epoch) when asked, cut into batches, the last incomplete one dropped on request.
+/// </summary>
+internal static class EpochPlan
+{
+    /// <summary>Batches per epoch of <paramref name="samples"/> samples.</summary>
+    public static int BatchCount(int samples, int batchSize, bool dropLast) =>
+        dropLast ? samples / batchSize : (samples + batchSize - 1) / batchSize;
+
+    /// <summary>The sample indices of each batch of <paramref name="epoch"/>.</summary>
+    public static int[][] Batches(int samples, int batchSize, bool shuffle, ulong seed, bool dropLast, int epoch)
+    {
+        var order = Enumerable.Range(0, samples).ToArray();
+        if (shuffle) new Random(SeedMixer.Mix(seed, epoch)).Shuffle(order);
+        return order.Chunk(batchSize).Where(c => !dropLast || c.Length == batchSize).ToArray();
+    }
+}
