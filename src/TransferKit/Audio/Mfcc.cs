@@ -89,21 +89,9 @@ public sealed record MfccOptions
             .Require(Spectrogram is not null, "Spectrogram must be set.")
             .Require(NMfcc > 0, $"NMfcc must be positive; got {NMfcc}.")
             .Require(Mel is null || NMfcc <= Mel.NMels, $"NMfcc ({NMfcc}) must not exceed the number of mel bands ({Mel?.NMels}).");
-        Collect(check, () => Mel?.Validate());
-        Collect(check, () => Spectrogram?.Validate());
-        check.ThrowIfAny();
-    }
-
-    private static void Collect(OptionsCheck check, Action validate)
-    {
-        try
-        {
-            validate();
-        }
-        catch (ArgumentException e)
-        {
-            check.Require(false, e.Message);
-        }
+        check.Include(() => Mel?.Validate())
+            .Include(() => Spectrogram?.Validate())
+            .ThrowIfAny();
     }
 }
 

@@ -23,6 +23,24 @@ internal sealed class OptionsCheck
         return this;
     }
 
+    /// <summary>
+    /// Runs another validation that throws <see cref="ArgumentException"/> (nested options, a name
+    /// lookup) and records its message, prefixed with <paramref name="prefix"/> and ": " when given,
+    /// instead of stopping at it.
+    /// </summary>
+    public OptionsCheck Include(Action validate, string? prefix = null)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentException e)
+        {
+            _problems.Add(prefix is null ? e.Message : $"{prefix}: {e.Message}");
+        }
+        return this;
+    }
+
     /// <summary>Throws one exception listing every recorded problem; does nothing when there are none.</summary>
     public void ThrowIfAny()
     {

@@ -98,15 +98,8 @@ public sealed record TrainerOptions
             check.Require(!MetricRegistry.BuiltIn.ContainsKey(m.Name) && !m.Name.StartsWith("train_", StringComparison.Ordinal) && !m.Name.StartsWith("val_", StringComparison.Ordinal),
                 $"Metric name '{m.Name}' is a built-in name or has a phase prefix.");
         check.Require(metrics.Where(m => m is not null).Select(m => m.Name).Distinct().Count() == metrics.Count(m => m is not null), "Two metrics have the same name.");
-        try
-        {
-            MetricRegistry.HigherIsBetter(MonitorMetric ?? "", metrics.Where(m => m is not null));
-        }
-        catch (ArgumentException e)
-        {
-            check.Require(false, $"MonitorMetric: {e.Message}");
-        }
-        check.ThrowIfAny();
+        check.Include(() => MetricRegistry.HigherIsBetter(MonitorMetric ?? "", metrics.Where(m => m is not null)), "MonitorMetric")
+            .ThrowIfAny();
     }
 
     internal TrainingLoss CreateDefaultLoss() => new CrossEntropyLoss(LabelSmoothing, ClassWeights);

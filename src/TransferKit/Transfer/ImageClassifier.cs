@@ -56,22 +56,10 @@ public sealed record ImageClassifierOptions
             .Require(ValidationFraction is >= 0 and < 1, $"ValidationFraction must be in [0, 1) (was {ValidationFraction}).")
             .Require(Pretrained || (WeightsTag is null && WeightsFile is null), "WeightsTag and WeightsFile need Pretrained = true.")
             .Require(WeightsFile is null || File.Exists(WeightsFile), $"WeightsFile {WeightsFile} does not exist.");
-        Collect(check, "Loader", () => Loader?.Validate());
-        Collect(check, "Preprocessing", () => Preprocessing?.Validate());
-        Collect(check, "Resolver", () => Resolver?.Validate());
-        check.ThrowIfAny();
-    }
-
-    private static void Collect(OptionsCheck check, string name, Action validate)
-    {
-        try
-        {
-            validate();
-        }
-        catch (ArgumentException e)
-        {
-            check.Require(false, $"{name}: {e.Message}");
-        }
+        check.Include(() => Loader?.Validate(), "Loader")
+            .Include(() => Preprocessing?.Validate(), "Preprocessing")
+            .Include(() => Resolver?.Validate(), "Resolver")
+            .ThrowIfAny();
     }
 }
 
