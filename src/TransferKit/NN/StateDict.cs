@@ -67,6 +67,25 @@ public sealed class StateDict : IReadOnlyDictionary<string, Tensor>, IDisposable
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>
+    /// A new state dict holding copies of every tensor (same keys and order), owned by it and
+    /// independent of later changes to the originals: a snapshot of a model's weights.
+    /// </summary>
+    public StateDict Clone()
+    {
+        var copy = new StateDict();
+        try
+        {
+            foreach (var (key, tensor) in _items) copy.Add(key, tensor.Clone().DetachFromDisposeScope());
+        }
+        catch
+        {
+            copy.Dispose();
+            throw;
+        }
+        return copy;
+    }
+
     /// <summary>Disposes every tensor held and empties the state dict.</summary>
     public void Dispose()
     {

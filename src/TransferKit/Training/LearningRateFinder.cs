@@ -39,7 +39,8 @@ public static class LearningRateFinder
         if (startLr <= 0 || endLr <= startLr) throw new ArgumentException($"Need 0 < startLr < endLr (got {startLr}, {endLr}).");
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 5);
 
-        var saved = model.StateDict().ToDictionary(p => p.Key, p => { using (p.Value) return p.Value.Clone().DetachFromDisposeScope(); });
+        StateDict saved;
+        using (var current = model.StateDict()) saved = current.Clone();
         bool wasTraining = model.Training;
         var rates = new List<double>();
         var losses = new List<double>();
@@ -88,7 +89,7 @@ public static class LearningRateFinder
         finally
         {
             model.LoadStateDict(saved);
-            foreach (var t in saved.Values) t.Dispose();
+            saved.Dispose();
             model.Train(wasTraining);
         }
         return new LearningRateFinderResult(rates, losses, Suggest(rates, losses), diverged);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using TransferKit.Engine;
+using TransferKit.NN;
 
 namespace TransferKit.Training;
 
@@ -203,7 +204,7 @@ public sealed class EarlyStopping : TrainerCallback, IStatefulCallback
 /// </summary>
 public sealed class RestoreBestWeights : TrainerCallback, IStatefulCallback, IDisposable
 {
-    private Dictionary<string, Tensor>? _weights;
+    private StateDict? _weights;
     private double? _best;
     private int _bestEpoch;
 
@@ -240,9 +241,8 @@ public sealed class RestoreBestWeights : TrainerCallback, IStatefulCallback, IDi
         _best = value;
         _bestEpoch = context.Epoch;
         Release();
-        _weights = new Dictionary<string, Tensor>();
         using var state = context.Model.StateDict();
-        foreach (var (key, tensor) in state) _weights[key] = tensor.Clone().DetachFromDisposeScope();
+        _weights = state.Clone();
     }
 
     /// <inheritdoc />
@@ -269,9 +269,9 @@ public sealed class RestoreBestWeights : TrainerCallback, IStatefulCallback, IDi
         _best = state["best"] as double?;
         _bestEpoch = (int)(long)state["epoch"]!;
         if (state["weights"] is IReadOnlyDictionary<object, object?> weights)
-            _weights = weights.ToDictionary(p => (string)p.Key, p => ((Tensor)p.Value!).Clone().DetachFromDisposeScope());
+            _weights = new StateDict(weights.Select(p => new KeyValuePair<string, Tensor>((string)p.Key, ((Tensor)p.Value!).Clone().DetachFromDisposeScope())));
         else if (state["weights"] is IReadOnlyDictionary<string, object?> named)
-            _weights = named.ToDictionary(p => p.Key, p => ((Tensor)p.Value!).Clone().DetachFromDisposeScope());
+            _weights = new StateDict(named.Select(p => new KeyValuePair<string, Tensor>(p.Key, ((Tensor)p.Value!).Clone().DetachFromDisposeScope())));
     }
 
     /// <summary>Frees the kept weights.</summary>
@@ -279,8 +279,7 @@ public sealed class RestoreBestWeights : TrainerCallback, IStatefulCallback, IDi
 
     private void Release()
     {
-        if (_weights is null) return;
-        foreach (var t in _weights.Values) t.Dispose();
+        _weights?.Dispose();
         _weights = null;
     }
 }
