@@ -127,10 +127,29 @@ TK_EXPORT tk_tensor tk_to_dtype(tk_tensor t, int32_t dtype) {
   TK_CATCH(nullptr)
 }
 
-TK_EXPORT tk_tensor tk_to_device(tk_tensor t, int32_t dev_type, int32_t dev_index) {
+// non_blocking: an asynchronous copy when the source is pinned host memory (or a GPU tensor going to
+// the host into pinned memory); otherwise the same as a blocking copy, as in PyTorch.
+TK_EXPORT tk_tensor tk_to_device(tk_tensor t, int32_t dev_type, int32_t dev_index, int32_t non_blocking) {
   TK_TRY
-  return tk::wrap(t->to(at::Device(static_cast<c10::DeviceType>(dev_type), static_cast<c10::DeviceIndex>(dev_index))));
+  return tk::wrap(t->to(at::Device(static_cast<c10::DeviceType>(dev_type), static_cast<c10::DeviceIndex>(dev_index)),
+                        /*non_blocking=*/non_blocking != 0));
   TK_CATCH(nullptr)
+}
+
+// A copy in page-locked host memory (needs a CUDA build and device), from which copies to the GPU
+// can run asynchronously.
+TK_EXPORT tk_tensor tk_pin_memory(tk_tensor t) {
+  TK_TRY
+  return tk::wrap(t->pin_memory());
+  TK_CATCH(nullptr)
+}
+
+TK_EXPORT int32_t tk_is_pinned(tk_tensor t) {
+  try {
+    return t->is_pinned() ? 1 : 0;
+  } catch (...) {
+    return 0;
+  }
 }
 
 TK_EXPORT tk_tensor tk_clone(tk_tensor t) {

@@ -5,6 +5,7 @@
 // Everything here validates its arguments against the storage's real size before touching memory:
 // the values come from files that may be corrupt or hostile.
 #include "tk_common.h"
+#include "tk_compat.h"
 
 #include <cstring>
 
@@ -38,7 +39,7 @@ TK_EXPORT int32_t tk_storage_write(tk_tensor t, int64_t byte_offset, const void*
   int64_t size = static_cast<int64_t>(storage.nbytes());
   TORCH_CHECK(range_inside(byte_offset, nbytes, size), "cannot write ", nbytes, " bytes at offset ", byte_offset,
               " into a storage of ", size, " bytes");
-  if (nbytes > 0) std::memcpy(static_cast<char*>(storage.data()) + byte_offset, src, static_cast<size_t>(nbytes));
+  if (nbytes > 0) std::memcpy(static_cast<char*>(tk::compat::storage_mutable_data(storage)) + byte_offset, src, static_cast<size_t>(nbytes));
   return 0;
   TK_CATCH(1)
 }
@@ -49,7 +50,7 @@ TK_EXPORT int32_t tk_storage_write(tk_tensor t, int64_t byte_offset, const void*
 TK_EXPORT int32_t tk_storage_data(tk_tensor t, void** data, int64_t* nbytes) {
   TK_TRY
   const c10::Storage& storage = checked_cpu_storage(t);
-  *data = storage.nbytes() > 0 ? storage.data() : nullptr;
+  *data = storage.nbytes() > 0 ? tk::compat::storage_mutable_data(storage) : nullptr;
   *nbytes = static_cast<int64_t>(storage.nbytes());
   return 0;
   TK_CATCH(1)

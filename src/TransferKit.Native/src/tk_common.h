@@ -10,6 +10,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <cstdint>
 #include <exception>
 
@@ -18,6 +19,9 @@
 typedef at::Tensor* tk_tensor;
 
 namespace tk {
+// Kinds of failure, read with tk_last_error_kind() so the managed side can raise a specific exception.
+enum ErrorKind : int32_t { kErrorGeneral = 0, kErrorOutOfMemory = 1, kErrorDevice = 2 };
+
 void set_error(const char* message);
 void set_error_from_current_exception();
 

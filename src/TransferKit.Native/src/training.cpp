@@ -1,6 +1,7 @@
 // Services the training loop needs: gradient clipping over many tensors, RNG state for
-// checkpoints, and CPU autocast (bf16) control.
+// checkpoints, and autocast control (CPU bf16, CUDA fp16/bf16).
 #include "tk_common.h"
+#include "tk_compat.h"
 
 #include <ATen/autocast_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -60,21 +61,27 @@ TK_EXPORT int32_t tk_set_rng_state(tk_tensor state) {
   TK_CATCH(1)
 }
 
-// CPU autocast on the calling thread. Returns the previous enabled flag.
-TK_EXPORT int32_t tk_autocast_cpu_enter(int32_t dtype) {
+// Autocast on the calling thread for one device type (CPU: bf16; CUDA: fp16 or bf16). Writes the
+// previous enabled flag and dtype, which tk_autocast_exit restores; scopes nest like torch.autocast.
+TK_EXPORT int32_t tk_autocast_enter(int32_t device_type, int32_t dtype, int32_t* previous_enabled, int32_t* previous_dtype) {
   TK_TRY
-  bool previous = at::autocast::is_cpu_enabled();
-  at::autocast::set_cpu_enabled(true);
-  at::autocast::set_autocast_cpu_dtype(static_cast<at::ScalarType>(dtype));
+  const auto device = static_cast<c10::DeviceType>(device_type);
+  *previous_enabled = tk::compat::autocast_enabled(device) ? 1 : 0;
+  *previous_dtype = static_cast<int32_t>(tk::compat::autocast_dtype(device));
+  tk::compat::set_autocast_enabled(device, true);
+  tk::compat::set_autocast_dtype(device, static_cast<at::ScalarType>(dtype));
   at::autocast::increment_nesting();
-  return previous ? 1 : 0;
-  TK_CATCH(-1)
+  return 0;
+  TK_CATCH(1)
 }
 
-TK_EXPORT int32_t tk_autocast_cpu_exit(int32_t previous_enabled) {
+TK_EXPORT int32_t tk_autocast_exit(int32_t device_type, int32_t previous_enabled, int32_t previous_dtype) {
   TK_TRY
+  const auto device = static_cast<c10::DeviceType>(device_type);
+  // Weight casts are cached while any autocast scope is open (as in PyTorch); the outermost exit drops them.
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
-  at::autocast::set_cpu_enabled(previous_enabled != 0);
+  tk::compat::set_autocast_enabled(device, previous_enabled != 0);
+  tk::compat::set_autocast_dtype(device, static_cast<at::ScalarType>(previous_dtype));
   return 0;
   TK_CATCH(1)
 }

@@ -37,6 +37,40 @@ public sealed class Batch : IDisposable
     /// <summary>Number of samples.</summary>
     public long Size => Targets.Size(0);
 
+    /// <summary>
+    /// A new batch on <paramref name="device"/> (this one stays; the caller disposes both). With
+    /// <paramref name="nonBlocking"/> the copies from pinned memory (<see cref="DataLoaderOptions.PinMemory"/>)
+    /// to a GPU run asynchronously, as PyTorch's <c>to(device, non_blocking=True)</c>.
+    /// </summary>
+    public Batch To(Device device, bool nonBlocking = false)
+    {
+        var inputs = Inputs.To(device, nonBlocking);
+        try
+        {
+            return new Batch(inputs, Targets.To(device, nonBlocking));
+        }
+        catch
+        {
+            inputs.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A copy of this batch in pinned host memory (see <see cref="Tensor.PinMemory"/>); the caller disposes both.</summary>
+    public Batch PinMemory()
+    {
+        var inputs = Inputs.Select(t => t.PinMemory());
+        try
+        {
+            return new Batch(inputs, Targets.PinMemory());
+        }
+        catch
+        {
+            inputs.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Frees the inputs and targets.</summary>
     public void Dispose()
     {

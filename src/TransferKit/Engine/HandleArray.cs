@@ -9,7 +9,8 @@ internal sealed class HandleArray : IDisposable
     private readonly TensorHandle[] _handles;
     private readonly bool[] _added;
 
-    public HandleArray(IReadOnlyList<Tensor> tensors)
+    /// <summary>Takes the handles of <paramref name="tensors"/>; a null entry passes a null pointer.</summary>
+    public HandleArray(IReadOnlyList<Tensor?> tensors)
     {
         _handles = new TensorHandle[tensors.Count];
         _added = new bool[tensors.Count];
@@ -18,7 +19,8 @@ internal sealed class HandleArray : IDisposable
         {
             for (int k = 0; k < _handles.Length; k++)
             {
-                _handles[k] = tensors[k].Handle;
+                if (tensors[k] is not { } tensor) continue;
+                _handles[k] = tensor.Handle;
                 _handles[k].DangerousAddRef(ref _added[k]);
                 Raw[k] = _handles[k].DangerousGetHandle();
             }

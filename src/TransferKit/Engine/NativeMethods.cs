@@ -27,6 +27,11 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int tk_get_deterministic();
     [LibraryImport(Library)] internal static partial int tk_cuda_is_available();
     [LibraryImport(Library)] internal static partial int tk_cuda_device_count();
+    [LibraryImport(Library)] internal static partial int tk_cuda_synchronize(int deviceIndex);
+    [LibraryImport(Library)] internal static partial int tk_set_cudnn_benchmark(int enabled);
+    [LibraryImport(Library)] internal static partial int tk_get_cudnn_benchmark();
+    [LibraryImport(Library)] internal static partial int tk_cuda_manual_seed_all(ulong seed);
+    [LibraryImport(Library)] internal static partial int tk_last_error_kind();
     [LibraryImport(Library)] internal static partial int tk_set_grad_enabled(int enabled);
     [LibraryImport(Library)] internal static partial int tk_is_grad_enabled();
 
@@ -52,7 +57,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int tk_is_contiguous(TensorHandle t);
     [LibraryImport(Library)] internal static partial long tk_sizes(TensorHandle t, long* sizes, long capacity);
     [LibraryImport(Library)] internal static partial IntPtr tk_to_dtype(TensorHandle t, int dtype);
-    [LibraryImport(Library)] internal static partial IntPtr tk_to_device(TensorHandle t, int devType, int devIndex);
+    [LibraryImport(Library)] internal static partial IntPtr tk_to_device(TensorHandle t, int devType, int devIndex, int nonBlocking);
+    [LibraryImport(Library)] internal static partial IntPtr tk_pin_memory(TensorHandle t);
+    [LibraryImport(Library)] internal static partial int tk_is_pinned(TensorHandle t);
     [LibraryImport(Library)] internal static partial IntPtr tk_clone(TensorHandle t);
     [LibraryImport(Library)] internal static partial IntPtr tk_contiguous(TensorHandle t);
     [LibraryImport(Library)] internal static partial IntPtr tk_alias(TensorHandle t);

@@ -8,12 +8,27 @@ public sealed partial class Tensor
     /// <summary>A new tensor converted to another element type.</summary>
     public Tensor To(ScalarType dtype) => FromNative(NativeMethods.tk_to_dtype(Handle, (int)dtype));
 
-    /// <summary>A new tensor on another device (this tensor when already there).</summary>
-    public Tensor To(Device device)
+    /// <summary>
+    /// A new tensor on another device (another owner of this tensor when already there).
+    /// <paramref name="nonBlocking"/> lets a copy from pinned host memory (<see cref="PinMemory"/>)
+    /// to a GPU run asynchronously, overlapping the next host work, as PyTorch's
+    /// <c>to(device, non_blocking=True)</c>; otherwise the copy is synchronous.
+    /// </summary>
+    public Tensor To(Device device, bool nonBlocking = false)
     {
         device.EnsureAvailable();
-        return FromNative(NativeMethods.tk_to_device(Handle, (int)device.Type, device.Index));
+        return FromNative(NativeMethods.tk_to_device(Handle, (int)device.Type, device.Index, nonBlocking ? 1 : 0));
     }
+
+    /// <summary>
+    /// A copy in page-locked (pinned) host memory, from which copies to a GPU can be asynchronous
+    /// (<c>tensor.pin_memory()</c>). Needs a CUDA build of libtorch and a GPU; a
+    /// <see cref="TorchException"/> says so otherwise.
+    /// </summary>
+    public Tensor PinMemory() => FromNative(NativeMethods.tk_pin_memory(Handle));
+
+    /// <summary>True when this tensor lives in pinned host memory.</summary>
+    public bool IsPinned => NativeMethods.tk_is_pinned(Handle) != 0;
 
     /// <summary>A copy with its own storage (recorded by autograd).</summary>
     public Tensor Clone() => FromNative(NativeMethods.tk_clone(Handle));

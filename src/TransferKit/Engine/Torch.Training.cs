@@ -25,27 +25,38 @@ public static partial class Torch
     public static void SetRngState(Tensor state) => Tensor.Check(NativeMethods.tk_set_rng_state(state.Handle));
 
     /// <summary>
-    /// Runs eligible CPU operations (matmul, convolutions, linear) in a lower precision on the
-    /// calling thread until disposed (<c>torch.autocast("cpu", dtype=torch.bfloat16)</c>).
-    /// Only <see cref="ScalarType.BFloat16"/> is supported on the CPU.
+    /// Runs eligible CPU operations (matmul, convolutions, linear) in bfloat16 on the calling thread
+    /// until disposed (<c>torch.autocast("cpu", dtype=torch.bfloat16)</c>).
     /// </summary>
-    public static AutocastScope Autocast(ScalarType dtype = ScalarType.BFloat16)
+    public static AutocastScope Autocast(ScalarType dtype = ScalarType.BFloat16) => Autocast(Device.Cpu, dtype);
+
+    /// <summary>
+    /// Runs eligible operations on <paramref name="device"/>'s type in a lower precision on the
+    /// calling thread until disposed (<c>torch.autocast(device_type, dtype)</c>): bfloat16 on the
+    /// CPU; float16 or bfloat16 on CUDA. Scopes nest; weight casts are cached until the outermost
+    /// scope ends. With float16, scale the loss with a <c>GradScaler</c> (TransferKit.Training) so
+    /// that small gradients do not underflow.
+    /// </summary>
+    public static AutocastScope Autocast(Device device, ScalarType dtype)
     {
-        if (dtype != ScalarType.BFloat16)
-            throw new ArgumentException("CPU autocast supports only bfloat16.", nameof(dtype));
-        int previous = NativeMethods.tk_autocast_cpu_enter((int)dtype);
-        if (previous < 0) throw TorchException.FromLastError();
-        return new AutocastScope(previous);
+        if (device.Type == DeviceType.Cpu && dtype != ScalarType.BFloat16)
+            throw new ArgumentException($"CPU autocast supports only bfloat16, not {dtype}.", nameof(dtype));
+        if (device.Type == DeviceType.Cuda && dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
+            throw new ArgumentException($"CUDA autocast supports float16 and bfloat16, not {dtype}.", nameof(dtype));
+        Tensor.Check(NativeMethods.tk_autocast_enter((int)device.Type, (int)dtype, out int previous, out int previousDtype));
+        return new AutocastScope(device.Type, previous, previousDtype);
     }
 }
 
-/// <summary>Leaves CPU autocast when disposed. Created by <see cref="Torch.Autocast"/>.</summary>
+/// <summary>Leaves autocast when disposed. Created by <see cref="Torch.Autocast(Device, ScalarType)"/>.</summary>
 public readonly struct AutocastScope : IDisposable
 {
-    private readonly int _previous;
+    private readonly DeviceType _device;
+    private readonly int _previous, _previousDtype;
 
-    internal AutocastScope(int previous) => _previous = previous;
+    internal AutocastScope(DeviceType device, int previous, int previousDtype) =>
+        (_device, _previous, _previousDtype) = (device, previous, previousDtype);
 
     /// <summary>Restores the previous autocast state.</summary>
-    public void Dispose() => Tensor.Check(NativeMethods.tk_autocast_cpu_exit(_previous));
+    public void Dispose() => Tensor.Check(NativeMethods.tk_autocast_exit((int)_device, _previous, _previousDtype));
 }

@@ -15,16 +15,26 @@ public class TorchException : Exception
     /// <summary>Creates an exception with the given message and inner exception.</summary>
     public TorchException(string message, Exception innerException) : base(message, innerException) { NativeMessage = message; }
 
-    private TorchException(string message, string nativeMessage) : base(message) { NativeMessage = nativeMessage; }
+    /// <summary>Creates an exception whose message is a cleaned form of <paramref name="nativeMessage"/>.</summary>
+    private protected TorchException(string message, string nativeMessage) : base(message) { NativeMessage = nativeMessage; }
 
     /// <summary>The complete text the native side reported, before trimming.</summary>
     public string NativeMessage { get; }
 
-    /// <summary>Builds the exception for the last native failure on this thread.</summary>
+    /// <summary>
+    /// Builds the exception for the last native failure on this thread: a
+    /// <see cref="TorchOutOfMemoryException"/> or <see cref="TorchDeviceException"/> where the shim
+    /// classified it so, else a plain <see cref="TorchException"/>.
+    /// </summary>
     internal static TorchException FromLastError()
     {
         string raw = Marshal.PtrToStringUTF8(NativeMethods.tk_last_error()) ?? "unknown native error";
-        return new TorchException(Clean(raw), raw);
+        return NativeMethods.tk_last_error_kind() switch
+        {
+            1 => new TorchOutOfMemoryException(Clean(raw), raw),
+            2 => new TorchDeviceException(Clean(raw), raw),
+            _ => new TorchException(Clean(raw), raw),
+        };
     }
 
     /// <summary>
@@ -49,4 +59,24 @@ public sealed class TorchNativeLoadException : TorchException
     /// <summary>Creates the exception.</summary>
     public TorchNativeLoadException(string message, Exception? innerException = null)
         : base(message, innerException ?? new DllNotFoundException(message)) { }
+}
+
+/// <summary>
+/// A device ran out of memory (PyTorch's <c>torch.cuda.OutOfMemoryError</c>). The process and the
+/// device stay usable: free tensors (or lower the batch size) and try again.
+/// </summary>
+public sealed class TorchOutOfMemoryException : TorchException
+{
+    internal TorchOutOfMemoryException(string message, string nativeMessage) : base(message, nativeMessage) { }
+}
+
+/// <summary>
+/// The GPU reported an error: a device-side assert (for example a class index out of range in a
+/// loss), an illegal memory access, a failed kernel launch, or a cuDNN/cuBLAS failure. The process
+/// stays alive, but after a device-side assert CUDA's context on that device is unusable until the
+/// process restarts (a CUDA rule, as in PyTorch): save what you need and exit.
+/// </summary>
+public sealed class TorchDeviceException : TorchException
+{
+    internal TorchDeviceException(string message, string nativeMessage) : base(message, nativeMessage) { }
 }

@@ -83,6 +83,29 @@ public sealed class ModelInputs : IReadOnlyDictionary<string, Tensor>, IDisposab
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>
+    /// New inputs with each tensor converted by <paramref name="convert"/> (e.g. moved to a device);
+    /// the caller owns them, and these inputs stay as they are.
+    /// </summary>
+    public ModelInputs Select(Func<Tensor, Tensor> convert)
+    {
+        ArgumentNullException.ThrowIfNull(convert);
+        var result = new ModelInputs();
+        try
+        {
+            foreach (var (name, tensor) in _items) result.Add(name, convert(tensor));
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+        return result;
+    }
+
+    /// <summary>New inputs on <paramref name="device"/> (asynchronous copies from pinned memory when <paramref name="nonBlocking"/>).</summary>
+    public ModelInputs To(Device device, bool nonBlocking = false) => Select(t => t.To(device, nonBlocking));
+
     /// <summary>Frees every tensor.</summary>
     public void Dispose()
     {

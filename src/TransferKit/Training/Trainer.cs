@@ -92,6 +92,7 @@ public sealed class Trainer
         string monitor = validation is null && _options.MonitorMetric.StartsWith("val_", StringComparison.Ordinal) ? "train_loss" : _options.MonitorMetric;
         bool higherIsBetter = MetricRegistry.HigherIsBetter(monitor, _options.Metrics);
 
+        MoveToDevice(model);
         if (resume is not null)
         {
             var frozen = new HashSet<string>(resume.Frozen);
@@ -111,7 +112,12 @@ public sealed class Trainer
         var builtIns = BuiltInCallbacks(progress, out var writers);
         var callbacks = builtIns.Concat(_userCallbacks).Concat(writers).ToArray();
         CheckStateKeys(callbacks);
-        var context = new TrainerContext(model, optimizer, _options, history, monitor, higherIsBetter, _logger, cancellationToken) { Callbacks = callbacks };
+        using var scaler = _options.UseFloat16Autocast ? new GradScaler(_options.GradScalerOptions) : null;
+        var context = new TrainerContext(model, optimizer, _options, history, monitor, higherIsBetter, _logger, cancellationToken)
+        {
+            Callbacks = callbacks,
+            Scaler = scaler,
+        };
         try
         {
             foreach (var c in callbacks) c.OnFitStart(context);
@@ -219,21 +225,25 @@ public sealed class Trainer
             {
                 using (batch)
                 using (var scope = Torch.NewDisposeScope())
+                using (var onDevice = ToDevice(batch))
                 {
+                    var current = onDevice ?? batch;
+                    context.Batch = current;
                     foreach (var c in callbacks) c.OnBatchStart(context);
-                    using (_options.UseBFloat16Autocast ? Torch.Autocast() : (IDisposable?)null)
+                    using (Autocast())
                     {
-                        var outputs = model.Forward(batch.Inputs).To(ScalarType.Float32);
+                        var outputs = model.Forward(current.Inputs).To(ScalarType.Float32);
                         if (batchIndex == skipBatches) CheckClassCount(outputs, train);
                         context.Outputs = outputs;
-                        context.Loss = loss.Compute(outputs, batch, TrainingPhase.Train);
+                        context.Loss = loss.Compute(outputs, current, TrainingPhase.Train);
                     }
                     foreach (var c in callbacks) c.OnAfterLoss(context);
                     var value = context.Loss ?? throw new InvalidOperationException("A callback set TrainerContext.Loss to null.");
-                    (accumulate == 1 ? value : value / accumulate).Backward();
+                    var toBackward = accumulate == 1 ? value : value / accumulate;
+                    (context.Scaler is { } s ? s.Scale(toBackward) : toBackward).Backward();
                     pending++;
                     context.BatchLoss = value.Item<double>();
-                    using (Torch.NoGrad()) accumulator.Add(context.Outputs.Detach(), batch, context.BatchLoss);
+                    using (Torch.NoGrad()) accumulator.Add(context.Outputs.Detach(), current, context.BatchLoss);
                     batchIndex++;
                     context.BatchesDone = batchIndex;
                     if (pending == accumulate)
@@ -262,6 +272,31 @@ public sealed class Trainer
         return accumulator.Result();
     }
 
+    /// <summary>Moves the model to the training device when any parameter or buffer lives elsewhere.</summary>
+    private void MoveToDevice(Module model)
+    {
+        var device = _options.Device;
+        if (model.Parameters().Concat(model.NamedBuffers().Select(b => b.Buffer)).Any(t => t.Device != device))
+        {
+            _logger.LogInformation("Moving the model to {Device}", device);
+            model.To(device);
+        }
+    }
+
+    /// <summary>The batch on the training device (an asynchronous copy from pinned memory), or null when it is already there.</summary>
+    private Batch? ToDevice(Batch batch)
+    {
+        var device = _options.Device;
+        if (batch.Targets.Device == device && batch.Inputs.Values.All(t => t.Device == device)) return null;
+        return batch.To(device, nonBlocking: true);
+    }
+
+    /// <summary>The autocast scope the options ask for, or null.</summary>
+    private IDisposable? Autocast() =>
+        _options.UseBFloat16Autocast ? Torch.Autocast(_options.Device, ScalarType.BFloat16)
+        : _options.UseFloat16Autocast ? Torch.Autocast(_options.Device, ScalarType.Float16)
+        : null;
+
     private static void CheckClassCount(Tensor outputs, IEnumerable<Batch> train)
     {
         if (train is DataLoader loader && outputs.NDim == 2 && outputs.Size(1) != loader.Dataset.Classes.Count)
@@ -274,14 +309,23 @@ public sealed class Trainer
     {
         var optimizer = context.Optimizer;
         foreach (var c in callbacks) c.OnBeforeOptimizerStep(context);
+        var scaler = context.Scaler;
         if (_options.MaxGradientNorm is { } maxNorm)
         {
+            // Clip the true gradients: unscale first under float16 loss scaling.
+            scaler?.Unscale_(optimizer);
             // The optimizer's parameters, gathered again only when a callback changed the groups.
             int count = optimizer.ParamGroups.Sum(g => g.Parameters.Count);
             if (clipped is null || clipped.Length != count) clipped = optimizer.ParamGroups.SelectMany(g => g.Parameters).ToArray();
             Torch.ClipGradNorm_(clipped, maxNorm);
         }
-        optimizer.Step();
+        if (scaler is null) optimizer.Step();
+        else
+        {
+            if (!scaler.Step(optimizer))
+                _logger.LogDebug("Skipped an optimizer step: float16 gradients overflowed at loss scale {Scale}", scaler.CurrentScale);
+            scaler.Update();
+        }
         optimizer.ZeroGrad();
         foreach (var c in callbacks) c.OnAfterOptimizerStep(context);
     }
@@ -307,9 +351,12 @@ public sealed class Trainer
             {
                 using (batch)
                 using (var scope = Torch.NewDisposeScope())
+                using (var onDevice = ToDevice(batch))
+                using (Autocast())
                 {
-                    var outputs = model.Forward(batch.Inputs).To(ScalarType.Float32);
-                    accumulator.Add(outputs, batch, loss.Compute(outputs, batch, TrainingPhase.Validate).Item<double>());
+                    var current = onDevice ?? batch;
+                    var outputs = model.Forward(current.Inputs).To(ScalarType.Float32);
+                    accumulator.Add(outputs, current, loss.Compute(outputs, current, TrainingPhase.Validate).Item<double>());
                 }
                 batchIndex++;
                 ctx.BatchesDone = batchIndex;

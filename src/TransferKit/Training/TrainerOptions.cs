@@ -64,8 +64,24 @@ public sealed record TrainerOptions
     /// <summary>Clip the global gradient norm to this value before each step; null disables clipping.</summary>
     public double? MaxGradientNorm { get; init; }
 
-    /// <summary>Run forward passes under bf16 CPU autocast.</summary>
+    /// <summary>Run forward passes under bfloat16 autocast on the training <see cref="Device"/> (CPU or CUDA).</summary>
     public bool UseBFloat16Autocast { get; init; }
+
+    /// <summary>
+    /// Run forward passes under float16 autocast on a CUDA <see cref="Device"/>, with dynamic loss
+    /// scaling (<see cref="GradScaler"/>, settings in <see cref="GradScalerOptions"/>): PyTorch's AMP recipe.
+    /// </summary>
+    public bool UseFloat16Autocast { get; init; }
+
+    /// <summary>The loss scaler's settings when <see cref="UseFloat16Autocast"/> is on (default: PyTorch's).</summary>
+    public GradScalerOptions? GradScalerOptions { get; init; }
+
+    /// <summary>
+    /// Where training runs (default <see cref="Engine.Device.Cpu"/>). The trainer moves the model
+    /// there before it creates the optimizer, and each batch as it arrives (an asynchronous copy when
+    /// the loader pins memory: <c>DataLoaderOptions.PinMemory</c>).
+    /// </summary>
+    public Device Device { get; init; } = Device.Cpu;
 
     /// <summary>
     /// Where to write a training checkpoint after every epoch (and when cancelled), atomically;
@@ -92,7 +108,11 @@ public sealed record TrainerOptions
             .Require(TopK >= 1, $"TopK must be at least 1 (was {TopK}).")
             .Require(Metrics is not null && Metrics.All(m => m is not null), "Metrics must not be or contain null.")
             .Require(Callbacks is not null && Callbacks.All(c => c is not null), "Callbacks must not be or contain null.")
-            .Require(CheckpointPath is not { Length: 0 }, "CheckpointPath is empty (use null for no checkpoint).");
+            .Require(CheckpointPath is not { Length: 0 }, "CheckpointPath is empty (use null for no checkpoint).")
+            .Require(!(UseBFloat16Autocast && UseFloat16Autocast), "UseBFloat16Autocast and UseFloat16Autocast are exclusive.")
+            .Require(!UseFloat16Autocast || Device.Type == DeviceType.Cuda, $"UseFloat16Autocast needs a CUDA Device (was {Device}); on the CPU use UseBFloat16Autocast.")
+            .Require(GradScalerOptions is null || UseFloat16Autocast, "GradScalerOptions is set but UseFloat16Autocast is off.");
+        if (GradScalerOptions is { } scaler) check.Include(scaler.Validate, nameof(GradScalerOptions));
         var metrics = Metrics ?? Array.Empty<Metric>();
         foreach (var m in metrics.Where(m => m is not null))
             check.Require(!MetricRegistry.BuiltIn.ContainsKey(m.Name) && !m.Name.StartsWith("train_", StringComparison.Ordinal) && !m.Name.StartsWith("val_", StringComparison.Ordinal),

@@ -19,6 +19,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     private readonly IImageDataset _dataset;
     private readonly IImageTransform? _transform;
     private readonly RegionDecodePlan? _regionPlan;
+    private readonly bool _pin;
     private int _nextEpoch = 1;
 
     /// <summary>Creates the loader.</summary>
@@ -49,6 +50,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     {
         _dataset = dataset ?? throw new ArgumentNullException(nameof(dataset));
         Options = options ?? new DataLoaderOptions();
+        _pin = Options.PinMemory && Cuda.IsAvailable;
         Options.Validate();
         _transform = transform;
         if (decodeRegions && transform is not null) _regionPlan = RegionDecodePlan.For(dataset, transform);
@@ -219,6 +221,11 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
                 "add a transform that gives every image the same size (e.g. Resize + CenterCrop).", e);
         }
         var targets = Torch.FromArray(labels);
+        if (_pin)
+        {
+            stacked = stacked.PinMemory();
+            targets = targets.PinMemory();
+        }
         scope.MoveToOuter(stacked, targets);
         return new Batch(stacked.DetachFromDisposeScope(), targets.DetachFromDisposeScope());
     }

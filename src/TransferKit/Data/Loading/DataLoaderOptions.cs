@@ -26,6 +26,14 @@ public sealed record DataLoaderOptions
     /// <summary>Batches prepared ahead of the consumer per worker (default 2): bounds memory.</summary>
     public int PrefetchFactor { get; init; } = 2;
 
+    /// <summary>
+    /// Put each batch in page-locked host memory as it is loaded (in the worker), so that moving it
+    /// to a GPU with <c>batch.To(device, nonBlocking: true)</c> (as the <c>Trainer</c> does) is an
+    /// asynchronous copy that overlaps the GPU's work (PyTorch's <c>pin_memory=True</c>). Ignored
+    /// where no GPU is usable (<see cref="Cuda.IsAvailable"/> false), as in PyTorch.
+    /// </summary>
+    public bool PinMemory { get; init; }
+
     /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate() => new OptionsCheck(nameof(DataLoaderOptions))
         .Require(BatchSize >= 1, $"BatchSize must be at least 1 (was {BatchSize}).")

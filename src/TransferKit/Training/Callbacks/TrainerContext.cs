@@ -77,6 +77,9 @@ public sealed class TrainerContext
     /// <summary>The last training batch's loss value (valid in <see cref="TrainerCallback.OnBatchEnd"/>).</summary>
     public double BatchLoss { get; internal set; }
 
+    /// <summary>The float16 loss scaler when <see cref="TrainerOptions.UseFloat16Autocast"/> is on, else null.</summary>
+    public GradScaler? Scaler { get; internal init; }
+
     /// <summary>The training metrics of the epoch that just trained (from <see cref="TrainerCallback.OnValidationEnd"/>).</summary>
     public PhaseMetrics? TrainMetrics { get; internal set; }
 

@@ -19,6 +19,13 @@ public abstract class TrainingLoss : IDisposable
     /// <param name="phase">Training or validation (e.g. label smoothing applies only while training).</param>
     public abstract Tensor Compute(Tensor outputs, Batch batch, TrainingPhase phase);
 
+    /// <summary>
+    /// <paramref name="weights"/> on <paramref name="outputs"/>' device: itself when already there, else a
+    /// copy owned by the current dispose scope (losses hold CPU weights; training may run on a GPU).
+    /// </summary>
+    protected static Tensor? OnDeviceOf(Tensor? weights, Tensor outputs) =>
+        weights is null || weights.Device == outputs.Device ? weights : weights.To(outputs.Device);
+
     /// <summary>Frees tensors the loss holds.</summary>
     public void Dispose()
     {
@@ -61,7 +68,7 @@ public sealed class CrossEntropyLoss : TrainingLoss
     {
         if (_weights is not null && outputs.NDim == 2 && outputs.Size(1) != _weights.Size(0))
             throw new InvalidOperationException($"There are {_weights.Size(0)} class weights but the model produces {outputs.Size(1)} outputs per sample.");
-        return Functional.CrossEntropy(outputs, batch.Targets, _weights, labelSmoothing: phase == TrainingPhase.Train ? LabelSmoothing : 0);
+        return Functional.CrossEntropy(outputs, batch.Targets, OnDeviceOf(_weights, outputs), labelSmoothing: phase == TrainingPhase.Train ? LabelSmoothing : 0);
     }
 
     /// <inheritdoc />
@@ -90,7 +97,7 @@ public sealed class BinaryCrossEntropyWithLogitsLoss : TrainingLoss
         if (targets.NDim != 2 || !targets.Dtype.IsFloatingPoint())
             throw new InvalidOperationException(
                 $"Multi-label training needs float multi-hot targets [N, C]; the batch has {targets.Dtype.PyTorchName()} targets of shape [{string.Join(", ", targets.Shape)}].");
-        return Functional.BinaryCrossEntropyWithLogits(outputs, targets, posWeight: _positiveWeights);
+        return Functional.BinaryCrossEntropyWithLogits(outputs, targets, posWeight: OnDeviceOf(_positiveWeights, outputs));
     }
 
     /// <inheritdoc />

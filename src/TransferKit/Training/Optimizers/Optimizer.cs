@@ -75,13 +75,23 @@ public abstract class Optimizer : IDisposable
         using var noGrad = Torch.NoGrad();
         using var scope = Torch.NewDisposeScope();
         StepCount++;
-        foreach (var group in ParamGroups)
-            foreach (var p in group.Parameters)
-            {
-                var grad = p.Grad;
-                if (grad is null) continue;
-                Update(group, p, grad, State(p));
-            }
+        foreach (var group in ParamGroups) StepGroup(group);
+    }
+
+    /// <summary>
+    /// Updates one group's parameters (those with a gradient). The default calls
+    /// <see cref="Update"/> for each; an optimizer with a multi-tensor kernel (PyTorch's foreach
+    /// implementations: a few kernel launches for the whole group, which matters on GPUs) overrides it.
+    /// Runs without autograd, inside a dispose scope.
+    /// </summary>
+    protected virtual void StepGroup(ParamGroup group)
+    {
+        foreach (var p in group.Parameters)
+        {
+            var grad = p.Grad;
+            if (grad is null) continue;
+            Update(group, p, grad, State(p));
+        }
     }
 
     /// <summary>Updates one parameter. Runs without autograd, inside a dispose scope.</summary>
@@ -102,7 +112,8 @@ public abstract class Optimizer : IDisposable
         return value;
     }
 
-    private Tensor?[] State(Tensor p)
+    /// <summary>The state slots of <paramref name="p"/> (<see cref="StateSize"/> long; null until first set).</summary>
+    protected Tensor?[] State(Tensor p)
     {
         if (!_state.TryGetValue(p, out var s))
         {
@@ -171,7 +182,10 @@ public abstract class Optimizer : IDisposable
             int i = int.Parse(parts[1][5..], System.Globalization.CultureInfo.InvariantCulture);
             int slot = int.Parse(parts[2][4..], System.Globalization.CultureInfo.InvariantCulture);
             var tensor = (Tensor)value!;
-            State(ParamGroups[g].Parameters[i])[slot] = tensor.Alias().DetachFromDisposeScope();
+            var parameter = ParamGroups[g].Parameters[i];
+            // Checkpoints hold CPU tensors: state follows its parameter's device (CPU <-> GPU resume).
+            var stored = tensor.Device == parameter.Device ? tensor.Alias() : tensor.To(parameter.Device);
+            State(parameter)[slot] = stored.DetachFromDisposeScope();
         }
         StepCount = (long)exported["step_count"]!;
     }

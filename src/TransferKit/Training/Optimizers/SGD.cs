@@ -36,6 +36,28 @@ public sealed class SGD : Optimizer
     /// <inheritdoc />
     protected override int StateSize => 1;
 
+    /// <summary>
+    /// The whole group in one native call with libtorch's foreach kernels (PyTorch's
+    /// <c>SGD(foreach=True)</c>, its default on GPUs): the same arithmetic as <see cref="Update"/>,
+    /// a few kernel launches instead of several per parameter.
+    /// </summary>
+    protected override unsafe void StepGroup(ParamGroup group)
+    {
+        var parameters = group.Parameters;
+        var buffers = new Tensor?[parameters.Count];
+        for (int k = 0; k < parameters.Count; k++) buffers[k] = State(parameters[k])[0];
+        var fresh = new IntPtr[parameters.Count];
+        using (var p = new HandleArray(parameters))
+        using (var b = new HandleArray(buffers))
+        fixed (IntPtr* pp = p.Raw)
+        fixed (IntPtr* bp = b.Raw)
+        fixed (IntPtr* fp = fresh)
+            Tensor.Check(NativeMethods.tk_sgd_foreach_(pp, parameters.Count, bp, fp, group.LearningRate, Momentum, Dampening,
+                group.WeightDecay, Nesterov ? 1 : 0));
+        for (int k = 0; k < fresh.Length; k++)
+            if (fresh[k] != IntPtr.Zero) Keep(State(parameters[k]), 0, Tensor.FromNative(fresh[k]));
+    }
+
     /// <inheritdoc />
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Tensor?[] state)
     {
