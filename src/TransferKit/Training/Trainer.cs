@@ -118,6 +118,7 @@ public sealed class Trainer
             Callbacks = callbacks,
             Scaler = scaler,
         };
+        using var stepFormat = TrainingStepFormat.Enter(_options, model, _logger);
         try
         {
             foreach (var c in callbacks) c.OnFitStart(context);
@@ -137,9 +138,9 @@ public sealed class Trainer
                 context.Epoch = epoch;
                 foreach (var c in callbacks) c.OnEpochStart(context);
                 var learningRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
-                var trainMetrics = TrainEpoch(context, train, loss, skipBatches, callbacks);
+                var trainMetrics = TrainEpoch(context, train, loss, skipBatches, callbacks, stepFormat);
                 skipBatches = 0;
-                var valMetrics = validation is null ? null : RunEvaluation(model, validation, loss, context, callbacks);
+                var valMetrics = validation is null ? null : RunEvaluation(model, validation, loss, context, callbacks, stepFormat);
                 context.TrainMetrics = trainMetrics;
                 context.ValidationMetrics = valMetrics;
                 foreach (var c in callbacks) c.OnValidationEnd(context);
@@ -194,7 +195,7 @@ public sealed class Trainer
             _logger.LogWarning("The checkpoint {Path} holds state for callback '{Key}', which this run does not have", resume.Path, key);
     }
 
-    private PhaseMetrics TrainEpoch(TrainerContext context, IEnumerable<Batch> train, TrainingLoss loss, int skipBatches, TrainerCallback[] callbacks)
+    private PhaseMetrics TrainEpoch(TrainerContext context, IEnumerable<Batch> train, TrainingLoss loss, int skipBatches, TrainerCallback[] callbacks, TrainingStepFormat stepFormat)
     {
         var model = context.Model;
         var optimizer = context.Optimizer;
@@ -230,9 +231,10 @@ public sealed class Trainer
                     var current = onDevice ?? batch;
                     context.Batch = current;
                     foreach (var c in callbacks) c.OnBatchStart(context);
-                    using (Autocast())
+                    var inputs = stepFormat.Prepare(current.Inputs);
+                    using (Autocast(stepFormat))
                     {
-                        var outputs = model.Forward(current.Inputs).To(ScalarType.Float32);
+                        var outputs = model.Forward(inputs).To(ScalarType.Float32);
                         if (batchIndex == skipBatches) CheckClassCount(outputs, train);
                         context.Outputs = outputs;
                         context.Loss = loss.Compute(outputs, current, TrainingPhase.Train);
@@ -291,11 +293,9 @@ public sealed class Trainer
         return batch.To(device, nonBlocking: true);
     }
 
-    /// <summary>The autocast scope the options ask for, or null.</summary>
-    private IDisposable? Autocast() =>
-        _options.UseBFloat16Autocast ? Torch.Autocast(_options.Device, ScalarType.BFloat16)
-        : _options.UseFloat16Autocast ? Torch.Autocast(_options.Device, ScalarType.Float16)
-        : null;
+    /// <summary>The autocast scope of the forward pass: float16 when asked for (CUDA), else the step format's bf16, or null.</summary>
+    private IDisposable? Autocast(TrainingStepFormat stepFormat) =>
+        _options.UseFloat16Autocast ? Torch.Autocast(_options.Device, ScalarType.Float16) : stepFormat.EnterAutocast(_options.Device);
 
     private static void CheckClassCount(Tensor outputs, IEnumerable<Batch> train)
     {
@@ -330,7 +330,8 @@ public sealed class Trainer
         foreach (var c in callbacks) c.OnAfterOptimizerStep(context);
     }
 
-    private PhaseMetrics RunEvaluation(Module model, IEnumerable<Batch> data, TrainingLoss loss, TrainerContext? context, IReadOnlyList<TrainerCallback> callbacks)
+    private PhaseMetrics RunEvaluation(Module model, IEnumerable<Batch> data, TrainingLoss loss, TrainerContext? context, IReadOnlyList<TrainerCallback> callbacks,
+        TrainingStepFormat? stepFormat = null)
     {
         bool wasTraining = model.Training;
         model.Eval();
@@ -352,10 +353,9 @@ public sealed class Trainer
                 using (batch)
                 using (var scope = Torch.NewDisposeScope())
                 using (var onDevice = ToDevice(batch))
-                using (Autocast())
                 {
                     var current = onDevice ?? batch;
-                    var outputs = model.Forward(current.Inputs).To(ScalarType.Float32);
+                    var outputs = model.Forward(stepFormat?.Prepare(current.Inputs) ?? current.Inputs).To(ScalarType.Float32);
                     accumulator.Add(outputs, current, loss.Compute(outputs, current, TrainingPhase.Validate).Item<double>());
                 }
                 batchIndex++;
