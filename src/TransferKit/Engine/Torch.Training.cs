@@ -43,6 +43,7 @@ public static partial class Torch
             throw new ArgumentException($"CPU autocast supports only bfloat16, not {dtype}.", nameof(dtype));
         if (device.Type == DeviceType.Cuda && dtype is not (ScalarType.Float16 or ScalarType.BFloat16))
             throw new ArgumentException($"CUDA autocast supports float16 and bfloat16, not {dtype}.", nameof(dtype));
+        device.EnsureAvailable();
         Tensor.Check(NativeMethods.tk_autocast_enter((int)device.Type, (int)dtype, out int previous, out int previousDtype));
         return new AutocastScope(device.Type, previous, previousDtype);
     }

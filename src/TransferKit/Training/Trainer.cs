@@ -154,6 +154,7 @@ public sealed class Trainer
         finally
         {
             foreach (var c in builtIns.OfType<IDisposable>()) c.Dispose();
+            context.ReleaseBatchLoss();
         }
         var best = Improvement.BestEpoch(history, monitor, higherIsBetter, _options.EarlyStoppingMinDelta);
         bool early = context.StopRequested && context.Epoch < _options.Epochs;
@@ -202,7 +203,7 @@ public sealed class Trainer
         var cancellationToken = context.CancellationToken;
         model.Train();
         (train as IEpochAware)?.SetEpoch(context.Epoch);
-        var accumulator = new PhaseAccumulator(_options.TopK, _options.Metrics);
+        using var accumulator = new PhaseAccumulator(_options.TopK, _options.Metrics);
         context.Phase = TrainingPhase.Train;
         context.Running = accumulator;
         context.BatchCount = (train as IReadOnlyCollection<Batch>)?.Count;
@@ -244,8 +245,8 @@ public sealed class Trainer
                     var toBackward = accumulate == 1 ? value : value / accumulate;
                     (context.Scaler is { } s ? s.Scale(toBackward) : toBackward).Backward();
                     pending++;
-                    context.BatchLoss = value.Item<double>();
-                    using (Torch.NoGrad()) accumulator.Add(context.Outputs.Detach(), current, context.BatchLoss);
+                    context.SetBatchLoss(value);
+                    using (Torch.NoGrad()) accumulator.Add(context.Outputs.Detach(), current, value);
                     batchIndex++;
                     context.BatchesDone = batchIndex;
                     if (pending == accumulate)
@@ -335,7 +336,7 @@ public sealed class Trainer
     {
         bool wasTraining = model.Training;
         model.Eval();
-        var accumulator = new PhaseAccumulator(_options.TopK, _options.Metrics);
+        using var accumulator = new PhaseAccumulator(_options.TopK, _options.Metrics);
         int? batchCount = (data as IReadOnlyCollection<Batch>)?.Count;
         int epoch = context?.Epoch ?? 0;
         (data as IEpochAware)?.SetEpoch(Math.Max(epoch, 1));
@@ -356,7 +357,7 @@ public sealed class Trainer
                 {
                     var current = onDevice ?? batch;
                     var outputs = model.Forward(stepFormat?.Prepare(current.Inputs) ?? current.Inputs).To(ScalarType.Float32);
-                    accumulator.Add(outputs, current, loss.Compute(outputs, current, TrainingPhase.Validate).Item<double>());
+                    accumulator.Add(outputs, current, loss.Compute(outputs, current, TrainingPhase.Validate));
                 }
                 batchIndex++;
                 ctx.BatchesDone = batchIndex;

@@ -74,8 +74,30 @@ public sealed class TrainerContext
     /// </summary>
     public Tensor? Loss { get; set; }
 
-    /// <summary>The last training batch's loss value (valid in <see cref="TrainerCallback.OnBatchEnd"/>).</summary>
-    public double BatchLoss { get; internal set; }
+    /// <summary>
+    /// The last training batch's loss value (valid from <see cref="TrainerCallback.OnBatchEnd"/> until
+    /// the next batch). Read on first use: on a GPU, reading it waits for the step to finish, which
+    /// the trainer itself does not do after every step.
+    /// </summary>
+    public double BatchLoss => _batchLossValue ??= _batchLoss?.Item<double>() ?? 0;
+
+    private Tensor? _batchLoss;
+    private double? _batchLossValue;
+
+    /// <summary>Holds the batch's loss (an alias that outlives the step's dispose scope) until the next batch.</summary>
+    internal void SetBatchLoss(Tensor loss)
+    {
+        _batchLoss?.Dispose();
+        _batchLoss = loss.Detach().DetachFromDisposeScope();
+        _batchLossValue = null;
+    }
+
+    /// <summary>Releases the last batch's loss.</summary>
+    internal void ReleaseBatchLoss()
+    {
+        _batchLoss?.Dispose();
+        _batchLoss = null;
+    }
 
     /// <summary>The float16 loss scaler when <see cref="TrainerOptions.UseFloat16Autocast"/> is on, else null.</summary>
     public GradScaler? Scaler { get; internal init; }
