@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using TransferKit.Cli.Commands;
 
 namespace TransferKit.Cli;
@@ -6,9 +7,14 @@ namespace TransferKit.Cli;
 /// <summary>The <c>transferkit</c> command line: one subcommand per file under Commands/.</summary>
 public static class CliApp
 {
-    /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand Create() => new("TransferKit: fine-tune image classifiers, predict, export to ONNX and inspect model files.")
+    /// <summary>
+    /// Builds the root command with every subcommand. It is named <c>transferkit</c> (the tool's
+    /// command name) rather than after the executable, as a <see cref="RootCommand"/> would be.
+    /// </summary>
+    public static Command Create() => new("transferkit", "TransferKit: fine-tune image classifiers, predict, export to ONNX and inspect model files.")
     {
+        new HelpOption(),
+        new VersionOption(),
         TrainCommand.Create(),
         PredictCommand.Create(),
         ExportCommand.Create(),

@@ -1,0 +1,123 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using TransferKit.Data;
+using TransferKit.Engine;
+using TransferKit.Inference;
+using TransferKit.Serialization;
+using TransferKit.Tests.Transfer;
+using TransferKit.Transfer;
+
+namespace TransferKit.Cli.Tests;
+
+/// <summary>
+/// The `transferkit` tool as installed from its package (`dotnet tool install --add-source`), run as
+/// a child process: training, prediction, export and inspection checked against the library
+/// in-process and ONNX Runtime; the native shim found inside the tool's own package.
+/// </summary>
+[Trait("Category", "Integration")]
+[Collection(PackagesCollection.Name)]
+public sealed class InstalledToolTests
+{
+    // small_cnn from random weights at the images' own scale: no download, seconds per run.
+    private static readonly string[] SmallModel =
+        { "--model", "small_cnn", "--no-pretrained", "--image-size", "16", "--batch-size", "8", "--seed", "3", "--workers", "0" };
+
+    private readonly PackedPackages _packages;
+
+    public InstalledToolTests(PackedPackages packages) => _packages = packages;
+
+    [Fact]
+    public void TrainPredictJsonAndExportOnnxThroughTheInstalledToolAgreeWithTheLibraryAndOnnxRuntime()
+    {
+        using var images = new ImageFolderFixture(trainValSplit: false, perClass: 24);
+        string work = _packages.NewFolder("train");
+
+        var train = _packages.RunTool(work, ["train", images.Root, .. SmallModel, "--epochs", "3", "--out", "model.tkmodel"]);
+        Assert.True(train.ExitCode == 0, train.ToString());
+        Assert.Contains("epoch 4/4", train.StdOut);  // one head epoch, then three
+        string model = Path.Combine(work, "model.tkmodel");
+        Assert.True(File.Exists(model), train.ToString());
+        Assert.False(File.Exists(model + ".ckpt"), "the checkpoint of a finished run is removed");
+
+        var predict = _packages.RunTool(work, "predict", "model.tkmodel", images.Root, "--json", "--top", "2");
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        var results = JsonNode.Parse(predict.StdOut)!.AsArray();
+        var expected = images.Images().ToList();
+        Assert.Equal(expected.Count, results.Count);
+        using var predictor = Predictor.Load(model, topK: 2);
+        var reference = predictor.PredictBatch(expected.Select(e => e.Path));
+        int correct = 0;
+        for (int k = 0; k < expected.Count; k++)
+        {
+            var result = results[k]!;
+            Assert.Equal(expected[k].Path, result["file"]!.GetValue<string>());
+            string label = result["label"]!.GetValue<string>();
+            Assert.Contains(label, new[] { "bright", "dark" });
+            Assert.Equal(reference[k].Label, label);
+            var top = result["top"]!.AsArray();
+            Assert.Equal(2, top.Count);
+            Assert.InRange(top.Sum(t => t!["probability"]!.GetValue<double>()), 1 - 1e-6, 1 + 1e-6);
+            Assert.InRange(result["confidence"]!.GetValue<double>() - reference[k].Confidence, -1e-5, 1e-5);
+            if (label == expected[k].Class) correct++;
+        }
+        Assert.True(correct >= 0.9 * expected.Count, $"{correct} of {expected.Count} right on a trivially separable folder\n{train}");
+
+        var export = _packages.RunTool(work, "export", "model.tkmodel", "--onnx", "model.onnx");
+        Assert.True(export.ExitCode == 0, export.ToString());
+        CheckOnnxMatches(Path.Combine(work, "model.onnx"), model, expected.Take(6).Select(e => e.Path).ToList(), results);
+
+        var info = _packages.RunTool(work, "info", "model.onnx");
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.Contains("input          pixel_values Float [batch, 3, 16, 16]", info.StdOut);
+        Assert.Contains("labels = bright, dark", info.StdOut);
+        var packageInfo = _packages.RunTool(work, "info", "model.tkmodel", "--keys", "2");
+        Assert.True(packageInfo.ExitCode == 0, packageInfo.ToString());
+        Assert.Contains("architecture   small_cnn", packageInfo.StdOut);
+        Assert.Contains("classes        2: bright, dark", packageInfo.StdOut);
+        Assert.Contains("features.0.weight  Float32 [16, 3, 3, 3]", packageInfo.StdOut);
+    }
+
+    /// <summary>ONNX Runtime on the exported file gives the tool's probabilities for the same images (preprocessed as the package says).</summary>
+    private static void CheckOnnxMatches(string onnx, string package, IReadOnlyList<string> files, JsonArray predictions)
+    {
+        using var model = ModelPackage.Load(package);
+        var transform = model.Preprocessing.EvalTransform();
+        using var session = new InferenceSession(onnx);
+        for (int k = 0; k < files.Count; k++)
+        {
+            float[] pixels;
+            using (var decoded = ImageDecoder.Decode(files[k], ImageReadMode.Rgb))
+            using (var input = transform.Apply(decoded, new Random(0)))
+                pixels = input.ToArray<float>();
+            int size = model.Preprocessing.InputSize;
+            using var outputs = session.Run(new[] { NamedOnnxValue.CreateFromTensor("pixel_values", new DenseTensor<float>(pixels, new[] { 1, 3, size, size })) });
+            var logits = outputs.First().AsEnumerable<float>().Select(v => (double)v).ToArray();
+            double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
+            var fromTool = predictions[k]!["top"]!.AsArray().ToDictionary(t => t!["index"]!.GetValue<int>(), t => t!["probability"]!.GetValue<double>());
+            foreach (var (index, probability) in fromTool)
+                Assert.InRange(Math.Exp(logits[index] - max) / sum - probability, -1e-4, 1e-4);
+        }
+    }
+
+    [Fact]
+    public void TheInstalledToolLoadsTheNativeShimShippedInItsOwnPackage()
+    {
+        string work = _packages.NewFolder("native");
+        string weights = Path.Combine(work, "tiny.safetensors");
+        using (var t = Torch.Ones(2, 3))
+            SafeTensors.Save(weights, new[] { new KeyValuePair<string, TransferKit.Engine.Tensor>("layer.weight", t) });
+
+        // glibc's loader lists every shared object it opens (LD_DEBUG=files) on stderr.
+        var run = ChildProcess.Run(_packages.Tool, new[] { "info", weights }, work, new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("layer.weight  Float32 [2, 3]", run.StdOut);
+        // "file=/path/libTransferKitNative.so [0];  dynamically loaded by ..." (its own dependencies say "needed by" it).
+        var loaded = run.StdErr.Split('\n').Where(l => l.Contains("file=", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf("file=", StringComparison.Ordinal) + 5)..].Split(' ', 2)[0])
+            .Where(f => Path.GetFileName(f) == "libTransferKitNative.so").Distinct().ToList();
+        var shim = Assert.Single(loaded);
+        Assert.StartsWith(_packages.ToolPath + "/", shim);
+    }
+}
