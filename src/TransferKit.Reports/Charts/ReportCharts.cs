@@ -40,7 +40,8 @@ internal static class ReportCharts
             double[] ys = points.Select(e => log ? Math.Log10(e.LearningRates[g]) : e.LearningRates[g]).ToArray();
             AddLine(plot, points.Select(e => (double)e.Epoch).ToArray(), ys, groups == 1 ? "learning rate" : $"group {g}", palette.GetColor(g));
         }
-        if (log) PowerOfTenTicks(plot.Axes.Left);
+        if (log) DecadeTicks(plot.Axes.Left, all.Min(), all.Max());
+        else if (all.Length > 0) plot.Axes.SetLimitsY(0, all.Max() * 1.25);
         IntegerTicks(plot, xs);
         if (groups > 1) plot.ShowLegend();
         return Render(plot);
@@ -95,7 +96,7 @@ internal static class ReportCharts
             line.LinePattern = LinePattern.Dashed;
             line.Text = "suggested " + result.Suggested.ToString("G2", CultureInfo.InvariantCulture);
         }
-        PowerOfTenTicks(plot.Axes.Bottom);
+        if (points.Length > 0) DecadeTicks(plot.Axes.Bottom, points.Min(p => p.First), points.Max(p => p.First));
         return Render(plot);
     }
 
@@ -124,11 +125,13 @@ internal static class ReportCharts
         if (xs.Length == 1) plot.Axes.SetLimitsX(xs[0] - 1, xs[0] + 1);
     }
 
-    private static void PowerOfTenTicks(IAxis axis) =>
-        axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            LabelFormatter = v => "1e" + v.ToString("0.#", CultureInfo.InvariantCulture),
-        };
+    /// <summary>Ticks at the powers of ten between <paramref name="min"/> and <paramref name="max"/> on an axis that shows log10 of the values.</summary>
+    private static void DecadeTicks(IAxis axis, double min, double max)
+    {
+        int first = (int)Math.Floor(Math.Log10(min)), last = (int)Math.Ceiling(Math.Log10(max));
+        double[] positions = Enumerable.Range(first, last - first + 1).Select(k => (double)k).ToArray();
+        axis.SetTicks(positions, positions.Select(k => k switch { 0 => "1", 1 => "10", 2 => "100", _ => "1e" + k.ToString("0", CultureInfo.InvariantCulture) }).ToArray());
+    }
 
     private static string Shorten(string name) => name.Length <= 18 ? name : name[..17] + "…";
 
