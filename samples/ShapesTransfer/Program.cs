@@ -5,9 +5,11 @@
 //  4. load it with ModelBuilder.FromPackage, freeze the conv layers, replace the last layer;
 //  5. train on stars and pentagons; report test loss and accuracy of both stages;
 //  6. predict seen shapes and an unseen one (a hexagon); write the transferred model package.
+// Each stage writes an HTML training report (TransferKit.Reports) next to the model packages.
 using Spectre.Console;
 using TransferKit.Data;
 using TransferKit.Inference;
+using TransferKit.Reports;
 using TransferKit.Engine;
 using TransferKit.Training;
 using TransferKit.Transfer;
@@ -31,7 +33,8 @@ var baseTest = new SyntheticShapesDataset(seen, count: 450, ImageSize, seed: 2);
 
 using var baseModel = ModelBuilder.FromArchitecture("small_cnn", seen.Length, preprocessing).Build();
 baseModel.ReplaceHead(baseTrain.Classes);
-var baseTrainer = new Trainer(new TrainerOptions { Epochs = 20, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 3e-3), SchedulerFactory = o => new CosineAnnealingLR(o, 20) });
+var baseTrainer = new Trainer(new TrainerOptions { Epochs = 20, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 3e-3), SchedulerFactory = o => new CosineAnnealingLR(o, 20) },
+    new[] { ReportCallback("shapes-base-report.html", "Stage 1: circles, squares, triangles from scratch", Loader(baseTest, false)) });
 var baseResult = Train("Stage 1: circles, squares, triangles (from scratch)", baseTrainer, baseModel, Loader(baseTrain, true), Loader(baseTest, false));
 string basePath = Path.Combine(outputDir, "shapes-base.tkmodel");
 baseModel.Save(basePath);
@@ -47,7 +50,8 @@ using var transferred = ModelBuilder.FromPackage(basePath)
     .ReplaceHead(newTrain.Classes)
     .Build();
 AnsiConsole.MarkupLine($"Transferred model: {transferred.ParameterCount(trainableOnly: true):N0} of {transferred.ParameterCount():N0} parameters trainable");
-var transferTrainer = new Trainer(new TrainerOptions { Epochs = 6, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 2e-3) });
+var transferTrainer = new Trainer(new TrainerOptions { Epochs = 6, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 2e-3) },
+    new[] { ReportCallback("shapes-report.html", "Stage 2: stars and pentagons, conv layers frozen", Loader(newTest, false)) });
 var transferResult = Train("Stage 2: stars and pentagons (conv layers frozen)", transferTrainer, transferred, Loader(newTrain, true), Loader(newTest, false));
 Report("stage 2", transferResult.BestEpoch!.Validation!, newTest.Classes);
 
@@ -68,6 +72,16 @@ for (int k = 0; k < examples.Count; k++)
 }
 AnsiConsole.Write(table);
 AnsiConsole.MarkupLine($"Saved [blue]{basePath}[/] and [blue]{transferredPath}[/] (PyTorch loads both with torch.load as state dicts).");
+AnsiConsole.MarkupLine($"Training reports: [blue]{Path.Combine(outputDir, "shapes-base-report.html")}[/] and [blue]{Path.Combine(outputDir, "shapes-report.html")}[/]");
+
+// The HTML report of a stage: curves, confusion matrix, a batch, the test images with the highest losses.
+HtmlReportCallback ReportCallback(string file, string title, DataLoader test) =>
+    new(Path.Combine(outputDir, file), new HtmlReportOptions
+    {
+        Title = "TransferKit shapes sample — " + title,
+        EvaluationData = test,
+        Settings = new Dictionary<string, string> { ["data"] = $"synthetic shapes, {ImageSize}×{ImageSize}, batch size 32", ["test images"] = test.Dataset.Count.ToString() },
+    });
 
 static TrainingResult Train(string title, Trainer trainer, TransferModel model, DataLoader train, DataLoader test)
 {
