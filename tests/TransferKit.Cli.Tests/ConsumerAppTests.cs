@@ -7,8 +7,9 @@ namespace TransferKit.Cli.Tests;
 
 /// <summary>
 /// The packages as a user's project sees them: every packable project of the solution packs, and a
-/// fresh console app that references the packed TransferKit through the local source fine-tunes,
-/// saves and predicts, with the native shim coming from the package.
+/// fresh console app that references the packed TransferKit and TransferKit.Reports through the
+/// local source fine-tunes (writing an HTML report), saves and predicts, with the native shim coming
+/// from the package.
 /// </summary>
 [Trait("Category", "Integration")]
 [Collection(PackagesCollection.Name)]
@@ -17,11 +18,14 @@ public sealed class ConsumerAppTests
     private const string Program = """
         using TransferKit.Data;
         using TransferKit.Inference;
+        using TransferKit.Reports;
+        using TransferKit.Training;
         using TransferKit.Transfer;
 
-        // args: image folder, model path, images to classify...
+        // args: image folder, model path, report path, images to classify...
         var options = new ImageClassifierOptions
         {
+            FineTune = new FineTuneOptions { Trainer = new TrainerOptions { Callbacks = new[] { new HtmlReportCallback(args[2]) } } },
             Pretrained = false,
             Preprocessing = new Preprocessing(16, 16, new[] { 0.5, 0.5, 0.5 }, new[] { 0.25, 0.25, 0.25 }),
             Loader = new DataLoaderOptions { BatchSize = 8, NumWorkers = 0 },
@@ -30,7 +34,7 @@ public sealed class ConsumerAppTests
         using (var model = ImageClassifier.FineTune("small_cnn", args[0], epochs: 1, options))
             model.Save(args[1]);
         using var predictor = Predictor.Load(args[1]);
-        foreach (var file in args.Skip(2))
+        foreach (var file in args.Skip(3))
         {
             var p = predictor.Predict(file);
             Console.WriteLine(FormattableString.Invariant($"{file}\t{p.Label}\t{p.Confidence:R}"));
@@ -47,6 +51,7 @@ public sealed class ConsumerAppTests
         var projects = PackedPackages.PackableProjects(_packages.RepositoryRoot);
         Assert.Contains(projects, p => p.PackageId == "TransferKit");
         Assert.Contains(projects, p => p.PackageId == "TransferKit.Cli");
+        Assert.Contains(projects, p => p.PackageId == "TransferKit.Reports");
         foreach (var (_, id) in projects)
             Assert.True(File.Exists(Path.Combine(_packages.Source, $"{id}.{_packages.Version}.nupkg")), $"{id} {_packages.Version} was not packed");
 
@@ -59,7 +64,7 @@ public sealed class ConsumerAppTests
     }
 
     [Fact]
-    public void AFreshConsoleAppReferencingThePackedPackageFineTunesSavesAndPredicts()
+    public void AFreshConsoleAppReferencingThePackedPackagesFineTunesReportsSavesAndPredicts()
     {
         using var images = new ImageFolderFixture(trainValSplit: false, perClass: 16);
         string app = _packages.NewFolder("consumer");
@@ -73,6 +78,7 @@ public sealed class ConsumerAppTests
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="TransferKit" Version="{_packages.Version}" />
+                <PackageReference Include="TransferKit.Reports" Version="{_packages.Version}" />
               </ItemGroup>
             </Project>
             """);
@@ -90,9 +96,11 @@ public sealed class ConsumerAppTests
         ChildProcess.RunOk("dotnet", new[] { "build", "-c", "Release", "--nologo", "-o", "out" }, app);
         Assert.True(File.Exists(Path.Combine(app, "out", "runtimes", "linux-x64", "native", "libTransferKitNative.so")), "the shim comes with the package");
         string model = Path.Combine(app, "consumer.tkmodel");
+        string report = Path.Combine(app, "report.html");
         var files = images.Images().Where((_, k) => k % 4 == 0).ToList();
-        var run = ChildProcess.RunOk("dotnet", [Path.Combine(app, "out", "Consumer.dll"), images.Root, model, .. files.Select(f => f.Path)], app);
+        var run = ChildProcess.RunOk("dotnet", [Path.Combine(app, "out", "Consumer.dll"), images.Root, model, report, .. files.Select(f => f.Path)], app);
 
+        Assert.Contains("data:image/png;base64,", File.ReadAllText(report));
         var lines = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(files.Count, lines.Length);
         using var reference = Predictor.Load(model);

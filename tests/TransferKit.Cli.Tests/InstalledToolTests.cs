@@ -33,12 +33,13 @@ public sealed class InstalledToolTests
         using var images = new ImageFolderFixture(trainValSplit: false, perClass: 24);
         string work = _packages.NewFolder("train");
 
-        var train = _packages.RunTool(work, ["train", images.Root, .. SmallModel, "--epochs", "3", "--out", "model.tkmodel"]);
+        var train = _packages.RunTool(work, ["train", images.Root, .. SmallModel, "--epochs", "3", "--out", "model.tkmodel", "--report", "report.html"]);
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.Contains("epoch 4/4", train.StdOut);  // one head epoch, then three
         string model = Path.Combine(work, "model.tkmodel");
         Assert.True(File.Exists(model), train.ToString());
         Assert.False(File.Exists(model + ".ckpt"), "the checkpoint of a finished run is removed");
+        CheckReport(Path.Combine(work, "report.html"));
 
         var predict = _packages.RunTool(work, "predict", "model.tkmodel", images.Root, "--json", "--top", "2");
         Assert.True(predict.ExitCode == 0, predict.ToString());
@@ -78,6 +79,18 @@ public sealed class InstalledToolTests
         Assert.Contains("features.0.weight  Float32 [16, 3, 3, 3]", packageInfo.StdOut);
     }
 
+    /// <summary>The --report file: one HTML file whose images are embedded (nothing fetched from elsewhere), with the run's epochs and classes.</summary>
+    private static void CheckReport(string path)
+    {
+        Assert.True(File.Exists(path), "--report wrote no report");
+        string html = File.ReadAllText(path);
+        Assert.Contains("<html", html);
+        Assert.Contains("data:image/png;base64,", html);
+        Assert.DoesNotMatch(@"(src|href)\s*=\s*[""']?(https?:|//|file:)", html);
+        Assert.Contains("Confusion matrix", html);
+        Assert.Contains("bright", html);
+    }
+
     /// <summary>ONNX Runtime on the exported file gives the tool's probabilities for the same images (preprocessed as the package says).</summary>
     private static void CheckOnnxMatches(string onnx, string package, IReadOnlyList<string> files, JsonArray predictions)
     {
@@ -98,6 +111,23 @@ public sealed class InstalledToolTests
             foreach (var (index, probability) in fromTool)
                 Assert.InRange(Math.Exp(logits[index] - max) / sum - probability, -1e-4, 1e-4);
         }
+    }
+
+    [Fact]
+    public void LrFindPrintsASuggestedRateWithinTheSweepAndWritesItsCurveToTheReport()
+    {
+        using var images = new ImageFolderFixture(trainValSplit: false, perClass: 12);
+        string work = _packages.NewFolder("lr-find");
+
+        var run = _packages.RunTool(work, ["lr-find", images.Root, .. SmallModel, "--steps", "20", "--start-lr", "1e-5", "--end-lr", "1", "--report", "lr.html"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string line = Assert.Single(run.StdOut.Split('\n'), l => l.StartsWith("suggested learning rate: ", StringComparison.Ordinal));
+        double suggested = double.Parse(line["suggested learning rate: ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(suggested, 1e-5 * 0.99, 1.01);
+        string html = File.ReadAllText(Path.Combine(work, "lr.html"));
+        Assert.Contains("Learning-rate finder", html);
+        Assert.Contains("data:image/png;base64,", html);
     }
 
     [Fact]

@@ -21,9 +21,10 @@ public static class LrFindCommand
         var steps = new Option<int>("--steps") { Description = "Batches in the sweep.", DefaultValueFactory = _ => 100 };
         var start = new Option<double>("--start-lr") { Description = "First rate.", DefaultValueFactory = _ => 1e-7 };
         var end = new Option<double>("--end-lr") { Description = "Last rate.", DefaultValueFactory = _ => 10 };
+        var report = ReportHook.CreateOption();
         var command = new Command("lr-find", "Sweep the learning rate over a few batches and suggest one for train --lr.");
         common.AddTo(command);
-        foreach (var option in new Option[] { steps, start, end }) command.Add(option);
+        foreach (var option in new Option[] { steps, start, end, report }) command.Add(option);
         command.SetAction(parse => CommandRunner.Run(token =>
         {
             string folder = common.FolderOf(parse);
@@ -46,6 +47,11 @@ public static class LrFindCommand
                     parse.GetValue(start), parse.GetValue(end), stepCount, cancellationToken: token);
             });
             Print(result);
+            if (parse.GetValue(report) is { } path)
+            {
+                ReportHook.WriteLearningRateFinder(path, architecture, result);
+                Terminal.Line($"report {Path.GetFullPath(path)}");
+            }
             return ExitCodes.Ok;
         }));
         return command;

@@ -1,25 +1,43 @@
 using System.CommandLine;
+using TransferKit.Reports;
 using TransferKit.Training;
 
 namespace TransferKit.Cli.Commands;
 
 /// <summary>
-/// The <c>--report report.html</c> option of <c>train</c>. The HTML report comes from the
-/// TransferKit.Reports package, which is not part of this build yet: the option is refused with
-/// one clear line rather than ignored.
+/// The <c>--report report.html</c> option of <c>train</c> and <c>lr-find</c>: one self-contained
+/// HTML report (TransferKit.Reports) with the curves, confusion matrix, per-class metrics, a sample
+/// batch, the run's settings and the machine; for <c>lr-find</c>, the learning-rate curve.
 /// </summary>
 public static class ReportHook
 {
-    /// <summary>--report.</summary>
-    public static Option<string?> Option { get; } = new("--report") { Description = "Write an HTML training report (needs TransferKit.Reports)." };
+    /// <summary>Creates the --report option (one per command).</summary>
+    public static Option<string?> CreateOption() => new("--report") { Description = "Write an HTML report (one self-contained file) to this path." };
 
-    /// <summary>Adds the option.</summary>
-    public static void AddTo(Command command) => command.Add(Option);
-
-    /// <summary>The report callback for the run, or null when no report was asked for.</summary>
-    public static TrainerCallback? Create(ParseResult parse, string architecture, string folder)
+    /// <summary>The report callback for a training run, or null when no report was asked for.</summary>
+    public static HtmlReportCallback? ForTraining(string? path, string architecture, string folder, IReadOnlyDictionary<string, string> settings)
     {
-        if (parse.GetValue(Option) is null) return null;
-        throw new CliInputException("--report needs TransferKit.Reports, which this build of transferkit does not include");
+        if (path is null) return null;
+        CheckFolder(path);
+        return new HtmlReportCallback(path, new HtmlReportOptions
+        {
+            Title = $"transferkit train: {architecture} on {Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/'))}",
+            Settings = settings,
+        });
+    }
+
+    /// <summary>Writes the learning-rate finder's report to <paramref name="path"/>.</summary>
+    public static void WriteLearningRateFinder(string path, string architecture, LearningRateFinderResult result)
+    {
+        CheckFolder(path);
+        var report = new TrainingReport { Title = $"transferkit lr-find: {architecture}", Status = RunStatus.Completed };
+        result.AddTo(report);
+        report.Save(path);
+    }
+
+    private static void CheckFolder(string path)
+    {
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null && !Directory.Exists(folder)) throw new CliInputException($"the folder of the report {Path.GetFullPath(path)} does not exist");
     }
 }

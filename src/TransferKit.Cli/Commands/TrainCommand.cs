@@ -27,7 +27,8 @@ public static class TrainCommand
         var command = new Command("train", "Fine-tune a classifier on an image folder and save it as a model package.");
         common.AddTo(command);
         foreach (var option in new Option[] { epochs, headEpochs, lr, output, checkpoint, resume, validation }) command.Add(option);
-        ReportHook.AddTo(command);
+        var reportPath = ReportHook.CreateOption();
+        command.Add(reportPath);
 
         command.SetAction(parse => CommandRunner.Run(token =>
         {
@@ -45,7 +46,7 @@ public static class TrainCommand
             return Terminal.WithProgress("train", bar =>
             {
                 var log = new TrainingLog(bar);
-                var report = ReportHook.Create(parse, architecture, folder);
+                var report = ReportHook.ForTraining(parse.GetValue(reportPath), architecture, folder, Settings(parse, command));
                 var callbacks = report is null ? new TrainerCallback[] { log } : new TrainerCallback[] { log, report };
                 options = options with
                 {
@@ -76,11 +77,21 @@ public static class TrainCommand
                     model.Save(outPath);
                     Terminal.Line(string.Create(CultureInfo.InvariantCulture, $"saved {Path.GetFullPath(outPath)} ({model.Labels.Count} classes: {string.Join(", ", model.Labels)})"));
                 }
-                if (report is not null) Terminal.Line($"report {Path.GetFullPath(parse.GetValue(ReportHook.Option)!)}");
+                if (report is not null) Terminal.Line($"report {report.Path}");
                 File.Delete(checkpointPath);
                 return ExitCodes.Ok;
             });
         }));
         return command;
+    }
+
+    /// <summary>The command line's values by option name, for the report's settings table.</summary>
+    private static IReadOnlyDictionary<string, string> Settings(ParseResult parse, Command command)
+    {
+        var settings = new Dictionary<string, string> { ["command"] = "transferkit " + string.Join(" ", parse.Tokens.Select(t => t.Value)) };
+        foreach (var option in command.Options)
+            if (parse.GetResult(option) is { } result && !result.Implicit)
+                settings[option.Name] = string.Join(" ", result.Tokens.Select(t => t.Value)) is { Length: > 0 } v ? v : "true";
+        return settings;
     }
 }
