@@ -13,7 +13,7 @@ namespace TransferKit.Cli.Tests;
 /// </summary>
 [Trait("Category", "Integration")]
 [Collection(PackagesCollection.Name)]
-public sealed class ConsumerAppTests
+public sealed class ConsumerAppTests(PackedPackages packages)
 {
     private const string Program = """
         using TransferKit.Data;
@@ -41,23 +41,19 @@ public sealed class ConsumerAppTests
         }
         """;
 
-    private readonly PackedPackages _packages;
-
-    public ConsumerAppTests(PackedPackages packages) => _packages = packages;
-
     [Fact]
     public void EveryPackableProjectOfTheSolutionPacksAndThePackagesCarryTheNativeShim()
     {
-        var projects = PackedPackages.PackableProjects(_packages.RepositoryRoot);
+        var projects = PackedPackages.PackableProjects(packages.RepositoryRoot);
         Assert.Contains(projects, p => p.PackageId == "TransferKit");
         Assert.Contains(projects, p => p.PackageId == "TransferKit.Cli");
         Assert.Contains(projects, p => p.PackageId == "TransferKit.Reports");
         foreach (var (_, id) in projects)
-            Assert.True(File.Exists(Path.Combine(_packages.Source, $"{id}.{_packages.Version}.nupkg")), $"{id} {_packages.Version} was not packed");
+            Assert.True(File.Exists(Path.Combine(packages.Source, $"{id}.{packages.Version}.nupkg")), $"{id} {packages.Version} was not packed");
 
-        using (var library = ZipFile.OpenRead(Path.Combine(_packages.Source, $"TransferKit.{_packages.Version}.nupkg")))
+        using (var library = ZipFile.OpenRead(Path.Combine(packages.Source, $"TransferKit.{packages.Version}.nupkg")))
             Assert.Contains(library.Entries, e => e.FullName == "runtimes/linux-x64/native/libTransferKitNative.so");
-        using var tool = ZipFile.OpenRead(Path.Combine(_packages.Source, $"TransferKit.Cli.{_packages.Version}.nupkg"));
+        using var tool = ZipFile.OpenRead(Path.Combine(packages.Source, $"TransferKit.Cli.{packages.Version}.nupkg"));
         Assert.Contains(tool.Entries, e => e.FullName.StartsWith("tools/net10.0/any/", StringComparison.Ordinal) && e.Name == "libTransferKitNative.so");
         using var settings = new StreamReader(tool.Entries.Single(e => e.Name == "DotnetToolSettings.xml").Open());
         Assert.Contains("<Command Name=\"transferkit\"", settings.ReadToEnd());
@@ -67,7 +63,7 @@ public sealed class ConsumerAppTests
     public void AFreshConsoleAppReferencingThePackedPackagesFineTunesReportsSavesAndPredicts()
     {
         using var images = new ImageFolderFixture(trainValSplit: false, perClass: 16);
-        string app = _packages.NewFolder("consumer");
+        string app = packages.NewFolder("consumer");
         File.WriteAllText(Path.Combine(app, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
@@ -77,8 +73,8 @@ public sealed class ConsumerAppTests
                 <Nullable>enable</Nullable>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="TransferKit" Version="{_packages.Version}" />
-                <PackageReference Include="TransferKit.Reports" Version="{_packages.Version}" />
+                <PackageReference Include="TransferKit" Version="{packages.Version}" />
+                <PackageReference Include="TransferKit.Reports" Version="{packages.Version}" />
               </ItemGroup>
             </Project>
             """);
@@ -88,7 +84,7 @@ public sealed class ConsumerAppTests
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <packageSources>
-                <add key="transferkit-packed" value="{_packages.Source}" />
+                <add key="transferkit-packed" value="{packages.Source}" />
               </packageSources>
             </configuration>
             """);

@@ -17,23 +17,15 @@ namespace TransferKit.Cli.Tests;
 /// </summary>
 [Trait("Category", "Integration")]
 [Collection(PackagesCollection.Name)]
-public sealed class InstalledToolTests
+public sealed class InstalledToolTests(PackedPackages packages)
 {
-    // small_cnn from random weights at the images' own scale: no download, seconds per run.
-    private static readonly string[] SmallModel =
-        { "--model", "small_cnn", "--no-pretrained", "--image-size", "16", "--batch-size", "8", "--seed", "3", "--workers", "0" };
-
-    private readonly PackedPackages _packages;
-
-    public InstalledToolTests(PackedPackages packages) => _packages = packages;
-
     [Fact]
     public void TrainPredictJsonAndExportOnnxThroughTheInstalledToolAgreeWithTheLibraryAndOnnxRuntime()
     {
         using var images = new ImageFolderFixture(trainValSplit: false, perClass: 24);
-        string work = _packages.NewFolder("train");
+        string work = packages.NewFolder("train");
 
-        var train = _packages.RunTool(work, ["train", images.Root, .. SmallModel, "--epochs", "3", "--out", "model.tkmodel", "--report", "report.html"]);
+        var train = packages.RunTool(work, ["train", images.Root, .. PackedPackages.SmallModel, "--epochs", "3", "--out", "model.tkmodel", "--report", "report.html"]);
         Assert.True(train.ExitCode == 0, train.ToString());
         Assert.Contains("epoch 4/4", train.StdOut);  // one head epoch, then three
         string model = Path.Combine(work, "model.tkmodel");
@@ -41,7 +33,7 @@ public sealed class InstalledToolTests
         Assert.False(File.Exists(model + ".ckpt"), "the checkpoint of a finished run is removed");
         CheckReport(Path.Combine(work, "report.html"));
 
-        var predict = _packages.RunTool(work, "predict", "model.tkmodel", images.Root, "--json", "--top", "2");
+        var predict = packages.RunTool(work, "predict", "model.tkmodel", images.Root, "--json", "--top", "2");
         Assert.True(predict.ExitCode == 0, predict.ToString());
         var results = JsonNode.Parse(predict.StdOut)!.AsArray();
         var expected = images.Images().ToList();
@@ -64,15 +56,15 @@ public sealed class InstalledToolTests
         }
         Assert.True(correct >= 0.9 * expected.Count, $"{correct} of {expected.Count} right on a trivially separable folder\n{train}");
 
-        var export = _packages.RunTool(work, "export", "model.tkmodel", "--onnx", "model.onnx");
+        var export = packages.RunTool(work, "export", "model.tkmodel", "--onnx", "model.onnx");
         Assert.True(export.ExitCode == 0, export.ToString());
         CheckOnnxMatches(Path.Combine(work, "model.onnx"), model, expected.Take(6).Select(e => e.Path).ToList(), results);
 
-        var info = _packages.RunTool(work, "info", "model.onnx");
+        var info = packages.RunTool(work, "info", "model.onnx");
         Assert.True(info.ExitCode == 0, info.ToString());
         Assert.Contains("input          pixel_values Float [batch, 3, 16, 16]", info.StdOut);
         Assert.Contains("labels = bright, dark", info.StdOut);
-        var packageInfo = _packages.RunTool(work, "info", "model.tkmodel", "--keys", "2");
+        var packageInfo = packages.RunTool(work, "info", "model.tkmodel", "--keys", "2");
         Assert.True(packageInfo.ExitCode == 0, packageInfo.ToString());
         Assert.Contains("architecture   small_cnn", packageInfo.StdOut);
         Assert.Contains("classes        2: bright, dark", packageInfo.StdOut);
@@ -117,9 +109,9 @@ public sealed class InstalledToolTests
     public void LrFindPrintsASuggestedRateWithinTheSweepAndWritesItsCurveToTheReport()
     {
         using var images = new ImageFolderFixture(trainValSplit: false, perClass: 12);
-        string work = _packages.NewFolder("lr-find");
+        string work = packages.NewFolder("lr-find");
 
-        var run = _packages.RunTool(work, ["lr-find", images.Root, .. SmallModel, "--steps", "20", "--start-lr", "1e-5", "--end-lr", "1", "--report", "lr.html"]);
+        var run = packages.RunTool(work, ["lr-find", images.Root, .. PackedPackages.SmallModel, "--steps", "20", "--start-lr", "1e-5", "--end-lr", "1", "--report", "lr.html"]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         string line = Assert.Single(run.StdOut.Split('\n'), l => l.StartsWith("suggested learning rate: ", StringComparison.Ordinal));
@@ -133,13 +125,13 @@ public sealed class InstalledToolTests
     [Fact]
     public void TheInstalledToolLoadsTheNativeShimShippedInItsOwnPackage()
     {
-        string work = _packages.NewFolder("native");
+        string work = packages.NewFolder("native");
         string weights = Path.Combine(work, "tiny.safetensors");
         using (var t = Torch.Ones(2, 3))
             SafeTensors.Save(weights, new[] { new KeyValuePair<string, TransferKit.Engine.Tensor>("layer.weight", t) });
 
         // glibc's loader lists every shared object it opens (LD_DEBUG=files) on stderr.
-        var run = ChildProcess.Run(_packages.Tool, new[] { "info", weights }, work, new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
+        var run = ChildProcess.Run(packages.Tool, new[] { "info", weights }, work, new Dictionary<string, string> { ["LD_DEBUG"] = "files" });
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("layer.weight  Float32 [2, 3]", run.StdOut);
@@ -148,6 +140,6 @@ public sealed class InstalledToolTests
             .Select(l => l[(l.IndexOf("file=", StringComparison.Ordinal) + 5)..].Split(' ', 2)[0])
             .Where(f => Path.GetFileName(f) == "libTransferKitNative.so").Distinct().ToList();
         var shim = Assert.Single(loaded);
-        Assert.StartsWith(_packages.ToolPath + "/", shim);
+        Assert.StartsWith(packages.ToolPath + "/", shim);
     }
 }

@@ -37,6 +37,13 @@ public sealed class PackedPackages : IDisposable
         }
     }
 
+    /// <summary>
+    /// The tool's model options for the tests: small_cnn from random weights at the images' own
+    /// scale (no download, seconds per run), seeded, decoding on the calling thread.
+    /// </summary>
+    public static IReadOnlyList<string> SmallModel { get; } =
+        new[] { "--model", "small_cnn", "--no-pretrained", "--image-size", "16", "--batch-size", "8", "--seed", "3", "--workers", "0" };
+
     /// <summary>The checkout these tests belong to (the folder of TransferKit.sln).</summary>
     public string RepositoryRoot { get; }
 

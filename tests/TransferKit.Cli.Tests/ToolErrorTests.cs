@@ -9,19 +9,12 @@ namespace TransferKit.Cli.Tests;
 /// </summary>
 [Trait("Category", "Integration")]
 [Collection(PackagesCollection.Name)]
-public sealed class ToolErrorTests
+public sealed class ToolErrorTests(PackedPackages packages)
 {
-    private static readonly string[] SmallModel =
-        { "--model", "small_cnn", "--no-pretrained", "--image-size", "16", "--batch-size", "8", "--seed", "3", "--workers", "0" };
-
-    private readonly PackedPackages _packages;
-
-    public ToolErrorTests(PackedPackages packages) => _packages = packages;
-
     [Fact]
     public void AMissingFolderAnEmptyFolderAndACorruptModelGiveOneLineAndExitCodeTwo()
     {
-        string work = _packages.NewFolder("errors");
+        string work = packages.NewFolder("errors");
         string missing = Path.Combine(work, "no-such-folder");
         string empty = Directory.CreateDirectory(Path.Combine(work, "empty")).FullName;
         string corrupt = Path.Combine(work, "corrupt.tkmodel");
@@ -33,8 +26,8 @@ public sealed class ToolErrorTests
 
         var cases = new (string[] Arguments, string Names)[]
         {
-            (["train", missing, .. SmallModel], missing),
-            (["train", empty, .. SmallModel], empty),
+            (["train", missing, .. PackedPackages.SmallModel], missing),
+            (["train", empty, .. PackedPackages.SmallModel], empty),
             (["predict", corrupt, image], "corrupt.tkmodel"),
             (["export", corrupt, "--onnx", Path.Combine(work, "out.onnx")], "corrupt.tkmodel"),
             (["info", corrupt], "corrupt.tkmodel"),
@@ -42,7 +35,7 @@ public sealed class ToolErrorTests
         };
         foreach (var (arguments, names) in cases)
         {
-            var run = _packages.RunTool(work, arguments);
+            var run = packages.RunTool(work, arguments);
             Assert.True(run.ExitCode == 2, run.ToString());
             string line = Assert.Single(run.ErrorLines);
             Assert.StartsWith("transferkit: error: ", line);
@@ -55,24 +48,24 @@ public sealed class ToolErrorTests
     [Fact]
     public void UsageErrorsExitWithCodeOne()
     {
-        string work = _packages.NewFolder("usage");
-        Assert.Equal(1, _packages.RunTool(work, "no-such-command").ExitCode);
-        Assert.Equal(1, _packages.RunTool(work, "train", work, "--epochs", "many").ExitCode);
-        Assert.Equal(1, _packages.RunTool(work, "export", "model.tkmodel").ExitCode);  // --onnx is required
-        Assert.Equal(0, _packages.RunTool(work, "--help").ExitCode);
+        string work = packages.NewFolder("usage");
+        Assert.Equal(1, packages.RunTool(work, "no-such-command").ExitCode);
+        Assert.Equal(1, packages.RunTool(work, "train", work, "--epochs", "many").ExitCode);
+        Assert.Equal(1, packages.RunTool(work, "export", "model.tkmodel").ExitCode);  // --onnx is required
+        Assert.Equal(0, packages.RunTool(work, "--help").ExitCode);
     }
 
     [Fact]
     public void CtrlCWritesACheckpointExitsWith130AndResumeFinishesTheRun()
     {
         using var images = new ImageFolderFixture(trainValSplit: false, perClass: 16);
-        string work = _packages.NewFolder("cancel");
+        string work = packages.NewFolder("cancel");
         // Long enough (0.1 s an epoch) that the interrupt lands well before the end.
-        string[] arguments = ["train", images.Root, .. SmallModel, "--epochs", "80", "--out", "model.tkmodel"];
+        string[] arguments = ["train", images.Root, .. PackedPackages.SmallModel, "--epochs", "80", "--out", "model.tkmodel"];
         string checkpoint = Path.Combine(work, "model.tkmodel.ckpt");
 
         ProcessResult cancelled;
-        using (var run = ChildProcess.Start(_packages.Tool, arguments, work))
+        using (var run = ChildProcess.Start(packages.Tool, arguments, work))
         {
             // Wait for the first epoch (and so the first checkpoint), then press Ctrl+C.
             var until = DateTime.UtcNow.AddMinutes(10);
@@ -86,7 +79,7 @@ public sealed class ToolErrorTests
         Assert.False(File.Exists(Path.Combine(work, "model.tkmodel")));
         int lastEpoch = cancelled.StdOut.Split('\n').Count(l => l.StartsWith("epoch ", StringComparison.Ordinal));
 
-        var resumed = _packages.RunTool(work, [.. arguments, "--resume"]);
+        var resumed = packages.RunTool(work, [.. arguments, "--resume"]);
 
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         var epochs = resumed.StdOut.Split('\n').Where(l => l.StartsWith("epoch ", StringComparison.Ordinal)).ToList();
