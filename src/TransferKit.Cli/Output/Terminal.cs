@@ -14,8 +14,17 @@ public static class Terminal
     /// <summary>The console that draws progress bars (on stderr).</summary>
     public static IAnsiConsole Progress { get; } = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
 
-    /// <summary>Writes a result line to stdout.</summary>
-    public static void Line(string text = "") => Console.Out.WriteLine(text);
+    private static volatile bool _live;
+
+    /// <summary>
+    /// Writes a result line to stdout; while bars are drawn on the same terminal, through the
+    /// progress console so the line lands above the bars instead of under their redraw.
+    /// </summary>
+    public static void Line(string text = "")
+    {
+        if (_live && !Console.IsOutputRedirected) Progress.WriteLine(text);
+        else Console.Out.WriteLine(text);
+    }
 
     /// <summary>Writes the one-line error message to stderr.</summary>
     public static void Error(string text) => Console.Error.WriteLine($"transferkit: error: {text}");
@@ -33,7 +42,18 @@ public static class Terminal
         T result = default!;
         Progress.Progress().AutoClear(true).HideCompleted(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
-            .Start(ctx => result = work(new SpectreBar(ctx, title)));
+            .Start(ctx =>
+            {
+                _live = true;
+                try
+                {
+                    result = work(new SpectreBar(ctx, title));
+                }
+                finally
+                {
+                    _live = false;
+                }
+            });
         return result;
     }
 
@@ -43,19 +63,16 @@ public static class Terminal
         public void Update(string description, double done, double total) { }
     }
 
+    /// <summary>One bar, relabelled as the work moves on (e.g. from epoch to epoch).</summary>
     private sealed class SpectreBar(ProgressContext context, string title) : IProgressBar
     {
         private ProgressTask? _task;
-        private string? _description;
 
         public void Update(string description, double done, double total)
         {
-            if (_task is null || description != _description)
-            {
-                _task?.StopTask();
-                _task = context.AddTask(Markup.Escape($"{title}: {description}"), maxValue: Math.Max(total, 1));
-                _description = description;
-            }
+            string text = Markup.Escape($"{title}: {description}");
+            _task ??= context.AddTask(text, maxValue: Math.Max(total, 1));
+            _task.Description = text;
             _task.MaxValue = Math.Max(total, 1);
             _task.Value = Math.Min(done, _task.MaxValue);
         }
@@ -65,6 +82,6 @@ public static class Terminal
 /// <summary>A progress bar that commands update (a no-op when output is redirected).</summary>
 public interface IProgressBar
 {
-    /// <summary>Shows <paramref name="done"/> of <paramref name="total"/> under <paramref name="description"/> (a new description starts a new bar).</summary>
+    /// <summary>Shows <paramref name="done"/> of <paramref name="total"/> under <paramref name="description"/>.</summary>
     void Update(string description, double done, double total);
 }
