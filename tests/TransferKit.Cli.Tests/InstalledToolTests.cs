@@ -80,6 +80,7 @@ public sealed class InstalledToolTests(PackedPackages packages)
         Assert.Contains("data:image/png;base64,", html);
         Assert.DoesNotMatch(@"(src|href)\s*=\s*[""']?(https?:|//|file:)", html);
         Assert.Contains("Confusion matrix", html);
+        Assert.Contains("(10 examples)", html);  // the top losses come from the 5 + 5 held-out images
         Assert.Contains("bright", html);
     }
 

@@ -15,7 +15,12 @@ public static class ReportHook
     public static Option<string?> CreateOption() => new("--report") { Description = "Write an HTML report (one self-contained file) to this path." };
 
     /// <summary>The report callback for a training run, or null when no report was asked for.</summary>
-    public static HtmlReportCallback? ForTraining(string? path, string architecture, string folder, IReadOnlyDictionary<string, string> settings)
+    /// <param name="path">The report file, or null for none.</param>
+    /// <param name="architecture">The model's architecture (for the title).</param>
+    /// <param name="folder">The image folder (for the title).</param>
+    /// <param name="settings">The command line's settings to list.</param>
+    /// <param name="heldOut">The run's validation images, evaluated at the end for the top losses; null for none.</param>
+    public static HtmlReportCallback? ForTraining(string? path, string architecture, string folder, IReadOnlyDictionary<string, string> settings, HeldOutImages? heldOut)
     {
         if (path is null) return null;
         CheckFolder(path);
@@ -23,6 +28,7 @@ public static class ReportHook
         {
             Title = $"transferkit train: {architecture} on {Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/'))}",
             Settings = settings,
+            EvaluationData = heldOut,
         });
     }
 

@@ -46,8 +46,11 @@ public static class TrainCommand
             return Terminal.WithProgress("train", bar =>
             {
                 var log = new TrainingLog(bar);
-                var report = ReportHook.ForTraining(parse.GetValue(reportPath), architecture, folder, Settings(parse, command));
-                var callbacks = report is null ? new TrainerCallback[] { log } : new TrainerCallback[] { log, report };
+                // The report evaluates the final model on the images the run holds out (for its top losses).
+                var heldOut = parse.GetValue(reportPath) is null || ImageClassifier.Datasets(folder, options).Validation is not { } validation
+                    ? null : new HeldOutImages(validation, options.Loader);
+                var report = ReportHook.ForTraining(parse.GetValue(reportPath), architecture, folder, Settings(parse, command), heldOut);
+                var callbacks = new TrainerCallback?[] { log, heldOut, report }.OfType<TrainerCallback>().ToArray();
                 options = options with
                 {
                     FineTune = new FineTuneOptions

@@ -97,8 +97,27 @@ public static class ImageClassifier
     public static TransferModel FineTune(string architecture, string folder, int epochs = 3, ImageClassifierOptions? options = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var (train, validation) = OpenFolder(folder);
+        var (train, validation) = Datasets(folder, options);
         return Run(architecture, train, validation, epochs, options, null, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The training and validation data that <see cref="FineTune(string, string, int, ImageClassifierOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// uses for <paramref name="folder"/> with <paramref name="options"/>: <c>train/</c> and <c>val/</c>
+    /// when present, else the folder split per class by <see cref="ImageClassifierOptions.ValidationFraction"/>
+    /// and <see cref="ImageClassifierOptions.Seed"/> (the validation part is null when the fraction is 0).
+    /// For evaluating or reporting on exactly the images a run held out.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ArgumentException">Invalid options, or <c>train/</c> and <c>val/</c> with different classes.</exception>
+    public static (IImageDataset Train, IImageDataset? Validation) Datasets(string folder, ImageClassifierOptions? options = null)
+    {
+        options ??= new ImageClassifierOptions();
+        options.Validate();
+        var (train, validation) = OpenFolder(folder);
+        if (validation is null && options.ValidationFraction > 0)
+            (train, validation) = DatasetSplit.Stratified(train, options.ValidationFraction, options.Seed);
+        return (train, validation);
     }
 
     /// <summary>
@@ -123,7 +142,7 @@ public static class ImageClassifier
     {
         ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
         if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"The checkpoint {Path.GetFullPath(checkpointPath)} does not exist.", checkpointPath);
-        var (train, validation) = OpenFolder(folder);
+        var (train, validation) = Datasets(folder, options);
         return Run(architecture, train, validation, epochs, options, checkpointPath, progress, cancellationToken);
     }
 

@@ -67,6 +67,22 @@ public sealed class ImageClassifierTests
     }
 
     [Fact]
+    public void DatasetsAreTheHeldOutSplitOrTheValFolderAsFineTuneUsesThem()
+    {
+        using var folder = new ImageFolderFixture(trainValSplit: false, perClass: 10);
+        var (train, validation) = ImageClassifier.Datasets(folder.Root, Small);
+        Assert.Equal(16, train.Count);
+        Assert.Equal(4, validation!.Count);  // 20 % of each class
+        Assert.Equal(new[] { 2L, 2L }, Enumerable.Range(0, validation.Count).GroupBy(validation.GetLabel).Select(g => (long)g.Count()).ToArray());
+        Assert.Null(ImageClassifier.Datasets(folder.Root, Small with { ValidationFraction = 0 }).Validation);
+
+        using var split = new ImageFolderFixture(trainValSplit: true, perClass: 6);
+        var (splitTrain, splitValidation) = ImageClassifier.Datasets(split.Root, Small);
+        Assert.Equal(12, splitTrain.Count);
+        Assert.Equal(Path.Combine(split.Root, "val"), Assert.IsType<ImageFolderDataset>(splitValidation).Root);
+    }
+
+    [Fact]
     public void AnInterruptedRunResumesFromItsCheckpointWhereItStopped()
     {
         using var folder = new ImageFolderFixture(trainValSplit: false, perClass: 8);
