@@ -31,6 +31,7 @@ public sealed class ToolErrorTests(PackedPackages packages)
             (["predict", corrupt, image], "corrupt.tkmodel"),
             (["export", corrupt, "--onnx", Path.Combine(work, "out.onnx")], "corrupt.tkmodel"),
             (["info", corrupt], "corrupt.tkmodel"),
+            (["train", empty, .. PackedPackages.SmallModel, "--out", Path.Combine(missing, "model.tkmodel")], missing),
             (["predict", Path.Combine(work, "missing.tkmodel"), image], "missing.tkmodel"),
         };
         foreach (var (arguments, names) in cases)
@@ -41,6 +42,7 @@ public sealed class ToolErrorTests(PackedPackages packages)
             Assert.StartsWith("transferkit: error: ", line);
             Assert.Contains(names, line);
             Assert.DoesNotContain("   at ", run.StdErr);  // no stack frames
+            Assert.True(run.StdOut.Trim().Length == 0, run.ToString());  // nothing started
         }
         Assert.False(File.Exists(Path.Combine(work, "out.onnx")));
     }

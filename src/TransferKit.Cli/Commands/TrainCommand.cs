@@ -42,13 +42,16 @@ public static class TrainCommand
             string architecture = parse.GetValue(common.Model)!;
             int epochCount = parse.GetValue(epochs);
             if (epochCount < 1) throw new CliInputException($"--epochs must be at least 1 (was {epochCount})");
+            if (Path.GetDirectoryName(Path.GetFullPath(outPath)) is { } outFolder && !Directory.Exists(outFolder))
+                throw new CliInputException($"the folder of --out {Path.GetFullPath(outPath)} does not exist");
+            // Reads the folder before anything is printed: an empty or invalid folder fails here, with one line.
+            var (_, heldOutData) = ImageClassifier.Datasets(folder, options);
 
             return Terminal.WithProgress("train", bar =>
             {
                 var log = new TrainingLog(bar);
                 // The report evaluates the final model on the images the run holds out (for its top losses).
-                var heldOut = parse.GetValue(reportPath) is null || ImageClassifier.Datasets(folder, options).Validation is not { } validation
-                    ? null : new HeldOutImages(validation, options.Loader);
+                var heldOut = parse.GetValue(reportPath) is null || heldOutData is null ? null : new HeldOutImages(heldOutData, options.Loader);
                 var report = ReportHook.ForTraining(parse.GetValue(reportPath), architecture, folder, Settings(parse, command), heldOut);
                 var callbacks = new TrainerCallback?[] { log, heldOut, report }.OfType<TrainerCallback>().ToArray();
                 options = options with
