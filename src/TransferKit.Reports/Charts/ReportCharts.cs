@@ -94,7 +94,8 @@ internal static class ReportCharts
             var line = plot.Add.VerticalLine(Math.Log10(result.Suggested));
             line.Color = Colors.Red;
             line.LinePattern = LinePattern.Dashed;
-            line.Text = "suggested " + result.Suggested.ToString("G2", CultureInfo.InvariantCulture);
+            line.LegendText = "suggested " + result.Suggested.ToString("G2", CultureInfo.InvariantCulture);
+            plot.ShowLegend();
         }
         if (points.Length > 0) DecadeTicks(plot.Axes.Bottom, points.Min(p => p.First), points.Max(p => p.First));
         return Render(plot);
