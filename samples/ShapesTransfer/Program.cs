@@ -58,7 +58,7 @@ using (var rng = Torch.GetRngState())
 {
     var lrFind = LearningRateFinder.Run(transferred, Loader(newTrain, true), m => new AdamW(m.TrainableParameters(), 1e-7), startLr: 1e-5, endLr: 1, steps: 100).AddTo(transferReport);
     Torch.SetRngState(rng);
-    AnsiConsole.MarkupLine($"Learning-rate finder: suggests {lrFind.Suggested:G2} (the sample trains at 2e-3)");
+    AnsiConsole.MarkupLine($"Learning-rate finder: steepest descent at {lrFind.Suggested:G2}, minimum / 10 = {lrFind.LowestLossRate() / 10:G2} (the sample trains at 2e-3)");
 }
 var transferResult = Train("Stage 2: stars and pentagons (conv layers frozen)", transferTrainer, transferred, Loader(newTrain, true), Loader(newTest, false));
 Report("stage 2", transferResult.BestEpoch!.Validation!, newTest.Classes);

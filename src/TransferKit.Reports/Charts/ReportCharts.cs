@@ -99,8 +99,16 @@ internal static class ReportCharts
             var line = plot.Add.VerticalLine(Math.Log10(result.Suggested));
             line.Color = Colors.Red;
             line.LinePattern = LinePattern.Dashed;
-            line.LegendText = "suggested " + result.Suggested.ToString("G2", CultureInfo.InvariantCulture);
+            line.LegendText = "steepest descent " + result.Suggested.ToString("G2", CultureInfo.InvariantCulture);
             plot.ShowLegend();
+        }
+        double tenth = result.LowestLossRate() / 10;
+        if (tenth > 0 && double.IsFinite(tenth))
+        {
+            var line = plot.Add.VerticalLine(Math.Log10(tenth));
+            line.Color = Colors.Green;
+            line.LinePattern = LinePattern.Dotted;
+            line.LegendText = "minimum / 10: " + tenth.ToString("G2", CultureInfo.InvariantCulture);
         }
         if (points.Length > 0)
         {
