@@ -4,46 +4,45 @@ using System.Text.RegularExpressions;
 namespace TransferKit.Reports.Tests;
 
 /// <summary>
-/// The conventions of tests/TransferKit.Tests (Conventions/TestConventionTests), checked on this
-/// assembly: every test class has exactly one known Category trait, no method-level category, and
-/// test methods are PascalCase sentences. (No test here touches process-wide state: none seeds the
-/// global generator, sets environment variables or counts live tensors.)
+/// The rules that tests/TransferKit.Tests/Conventions/TestConventionTests enforces there, applied to
+/// this assembly: one known class-level Category trait per test class (none on methods), test
+/// methods named in PascalCase sentences. (No test here touches process-wide state: none seeds the
+/// global generator, sets environment variables or counts live tensors, so there is no serial collection.)
 /// </summary>
 [Trait("Category", "Unit")]
 public partial class ConventionTests
 {
-    private static readonly string[] Known = ["Unit", "Parity", "Integration"];
-
-    private static IEnumerable<Type> TestClasses() =>
-        typeof(ConventionTests).Assembly.GetTypes().Where(t => t.IsClass && !t.IsAbstract && TestMethods(t).Any());
-
-    private static IEnumerable<MethodInfo> TestMethods(Type type) =>
-        type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly)
-            .Where(m => m.GetCustomAttributes<FactAttribute>(inherit: true).Any());
-
-    private static IEnumerable<string> Categories(MemberInfo member) =>
-        member.GetCustomAttributesData()
-            .Where(a => a.AttributeType == typeof(TraitAttribute) && (string)a.ConstructorArguments[0].Value! == "Category")
-            .Select(a => (string)a.ConstructorArguments[1].Value!);
+    private static readonly HashSet<string> Known = ["Unit", "Parity", "Integration"];
 
     [GeneratedRegex("^[A-Z][A-Za-z0-9]*$")]
     private static partial Regex PascalCase();
 
+    /// <summary>Test methods (any xunit Fact or Theory, including the prerequisite attributes) by class.</summary>
+    private static ILookup<Type, MethodInfo> Tests { get; } = typeof(ConventionTests).Assembly.DefinedTypes
+        .Where(t => t.IsClass && !t.IsAbstract)
+        .SelectMany(t => t.DeclaredMethods.Where(m => m.IsDefined(typeof(FactAttribute), inherit: true)).Select(m => (Type: (Type)t, Method: m)))
+        .ToLookup(p => p.Type, p => p.Method);
+
+    private static string[] CategoryValues(MemberInfo member) => member.GetCustomAttributesData()
+        .Where(a => a.AttributeType == typeof(TraitAttribute) && Equals(a.ConstructorArguments[0].Value, "Category"))
+        .Select(a => (string)a.ConstructorArguments[1].Value!)
+        .ToArray();
+
     [Fact]
     public void EveryTestClassHasExactlyOneKnownCategory()
     {
-        var offenders = TestClasses()
-            .Where(t => Categories(t).ToList() is not [var only] || !Known.Contains(only) || TestMethods(t).Any(m => Categories(m).Any()))
-            .Select(t => t.FullName)
+        Assert.True(Tests.Count >= 5, $"the reflection found {Tests.Count} test classes");
+        var offenders = Tests
+            .Where(g => CategoryValues(g.Key) is not [var only] || !Known.Contains(only) || g.Any(m => CategoryValues(m).Length > 0))
+            .Select(g => g.Key.FullName)
             .ToList();
-        Assert.True(TestClasses().Count() >= 5, "the reflection found too few test classes");
         Assert.True(offenders.Count == 0, "need exactly one class-level [Trait(\"Category\", Unit|Parity|Integration)]: " + string.Join(", ", offenders));
     }
 
     [Fact]
     public void TestMethodsAreNamedInPascalCaseSentences()
     {
-        var offenders = TestClasses().SelectMany(t => TestMethods(t).Where(m => !PascalCase().IsMatch(m.Name)).Select(m => $"{t.Name}.{m.Name}")).ToList();
+        var offenders = Tests.SelectMany(g => g).Where(m => !PascalCase().IsMatch(m.Name)).Select(m => $"{m.DeclaringType!.Name}.{m.Name}").ToList();
         Assert.True(offenders.Count == 0, "not PascalCase: " + string.Join(", ", offenders));
     }
 }

@@ -46,6 +46,19 @@ public class ExampleRendererTests
     }
 
     [Fact]
+    public void FlatInputsAreShownAsImagesOfTheGivenShape()
+    {
+        // An MLP's input: [N, 6] viewed as 1×2×3 gray images.
+        using var batch = new Batch(Torch.FromArray(new float[] { 0, 0.2f, 0.4f, 0.6f, 0.8f, 1 }, 1, 6), Torch.FromArray(new long[] { 0 }, 1));
+        var renderer = new ImageExampleRenderer(new[] { 0.0 }, new[] { 1.0 }) { ImageShape = (1, 2, 3) };
+        using var bitmap = Decode(renderer.Render(batch, 0));
+        Assert.Equal((3, 2), (bitmap.Width, bitmap.Height));
+        Assert.Equal(51, bitmap.GetPixel(1, 0).Red);
+        Assert.Equal(255, bitmap.GetPixel(2, 1).Green);
+        Assert.Throws<ArgumentException>(() => new ImageExampleRenderer().Render(batch, 0));
+    }
+
+    [Fact]
     public void ASpectrogramIsAHeatMapWithLowFrequenciesAtTheBottom()
     {
         // [1, 1, F = 4, T = 6], each bin's value its index: the highest bin is the brightest.

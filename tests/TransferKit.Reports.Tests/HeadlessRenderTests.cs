@@ -23,13 +23,7 @@ public partial class HeadlessRenderTests
     public void EveryImageOfAReportLoadsInHeadlessChromiumOffline()
     {
         using var folder = new ReportTraining.TempFolder();
-        var report = new HtmlReportCallback(folder.File("report.html"), new HtmlReportOptions
-        {
-            EvaluationData = ReportTraining.Loader(ReportTraining.Shapes(24, 2)),
-            SampleCount = 6,
-            TopLossCount = 4,
-        });
-        ReportTraining.Train(report, epochs: 2);
+        var report = ReportTraining.TrainedReport(folder.File("report.html"), samples: 6, topLosses: 4, evaluated: 24);
         string html = File.ReadAllText(report.Path);
         int expected = HtmlPage.Images(html).Count;
         Assert.Equal(3 + 1 + 6 + 4, expected);

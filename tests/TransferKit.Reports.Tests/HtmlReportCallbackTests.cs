@@ -10,13 +10,7 @@ public class HtmlReportCallbackTests
     public void AReportOfATrainedModelHasEverySectionAndItsImagesDecodeAsPng()
     {
         using var folder = new ReportTraining.TempFolder();
-        var report = new HtmlReportCallback(folder.File("run.html"), new HtmlReportOptions
-        {
-            EvaluationData = ReportTraining.Loader(ReportTraining.Shapes(32, 2)),
-            SampleCount = 8,
-            TopLossCount = 5,
-        });
-        ReportTraining.Train(report, epochs: 2);
+        var report = ReportTraining.TrainedReport(folder.File("run.html"), samples: 8, topLosses: 5, evaluated: 32);
         string html = File.ReadAllText(report.Path);
 
         Assert.Equal(ReportHtml.SectionIds, HtmlPage.SectionIds(html));

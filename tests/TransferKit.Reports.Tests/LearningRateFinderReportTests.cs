@@ -16,6 +16,9 @@ public class LearningRateFinderReportTests
         Assert.Same(result, report.LearningRateFinder);
         string section = HtmlPage.Section(report.ToHtml(), "lr-finder");
         Assert.Contains("Suggested learning rate: 0.00123", section);
+        // The loss falls with the rate here, lowest at the last one: its tenth is fastai's minimum / 10.
+        Assert.Equal(rates[^1], result.LowestLossRate());
+        Assert.Contains($"a tenth of that, {(rates[^1] / 10).ToString("G3", System.Globalization.CultureInfo.InvariantCulture)}", section);
         var image = Assert.Single(HtmlPage.Images(section));
         Assert.True(image.Width > 300);
     }

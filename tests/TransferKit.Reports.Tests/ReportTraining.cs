@@ -27,6 +27,22 @@ internal static class ReportTraining
         return trainer.Fit(model, Loader(train, shuffle: true), validation ? Loader(val) : null, cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// Trains for two epochs with a report at <paramref name="path"/> that shows <paramref name="samples"/>
+    /// examples and the <paramref name="topLosses"/> worst of <paramref name="evaluated"/> evaluation images.
+    /// </summary>
+    public static HtmlReportCallback TrainedReport(string path, int samples, int topLosses, int evaluated)
+    {
+        var report = new HtmlReportCallback(path, new HtmlReportOptions
+        {
+            EvaluationData = Loader(Shapes(evaluated, 2)),
+            SampleCount = samples,
+            TopLossCount = topLosses,
+        });
+        Train(report, epochs: 2);
+        return report;
+    }
+
     /// <summary>A temporary folder deleted by Dispose.</summary>
     public sealed class TempFolder : IDisposable
     {

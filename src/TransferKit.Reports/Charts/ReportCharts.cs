@@ -7,7 +7,7 @@ namespace TransferKit.Reports.Charts;
 /// <summary>The report's plots, drawn with ScottPlot and returned as PNG bytes.</summary>
 internal static class ReportCharts
 {
-    private const int Width = 560, Height = 340;
+    private const int Width = 520, Height = 330;
     private static readonly Color TrainColor = Color.FromHex("#1f77b4");
     private static readonly Color ValidationColor = Color.FromHex("#ff7f0e");
 
@@ -40,7 +40,12 @@ internal static class ReportCharts
             double[] ys = points.Select(e => log ? Math.Log10(e.LearningRates[g]) : e.LearningRates[g]).ToArray();
             AddLine(plot, points.Select(e => (double)e.Epoch).ToArray(), ys, groups == 1 ? "learning rate" : $"group {g}", palette.GetColor(g));
         }
-        if (log) DecadeTicks(plot.Axes.Left, all.Min(), all.Max());
+        if (log)
+        {
+            double low = Math.Log10(all.Min()), high = Math.Log10(all.Max());
+            DecadeTicks(plot.Axes.Left, all.Min(), all.Max());
+            plot.Axes.SetLimitsY(low - 0.08 * (high - low), high + 0.08 * (high - low));
+        }
         else if (all.Length > 0) plot.Axes.SetLimitsY(0, all.Max() * 1.25);
         IntegerTicks(plot, xs);
         if (groups > 1) plot.ShowLegend();
@@ -94,9 +99,25 @@ internal static class ReportCharts
             var line = plot.Add.VerticalLine(Math.Log10(result.Suggested));
             line.Color = Colors.Red;
             line.LinePattern = LinePattern.Dashed;
-            line.Text = "suggested " + result.Suggested.ToString("G2", CultureInfo.InvariantCulture);
+            line.LegendText = "steepest descent " + result.Suggested.ToString("G2", CultureInfo.InvariantCulture);
+            plot.ShowLegend();
         }
-        if (points.Length > 0) DecadeTicks(plot.Axes.Bottom, points.Min(p => p.First), points.Max(p => p.First));
+        double tenth = result.LowestLossRate() / 10;
+        if (tenth > 0 && double.IsFinite(tenth))
+        {
+            var line = plot.Add.VerticalLine(Math.Log10(tenth));
+            line.Color = Colors.Green;
+            line.LinePattern = LinePattern.Dotted;
+            line.LegendText = "minimum / 10: " + tenth.ToString("G2", CultureInfo.InvariantCulture);
+        }
+        if (points.Length > 0)
+        {
+            DecadeTicks(plot.Axes.Bottom, points.Min(p => p.First), points.Max(p => p.First));
+            // Like fastai's plot: the explosion that ends the test would flatten the curve, so the
+            // vertical axis stops at twice the first loss.
+            double low = points.Min(p => p.Second), high = Math.Min(points.Max(p => p.Second), 2 * points[0].Second);
+            if (high > low) plot.Axes.SetLimitsY(low - 0.05 * (high - low), high + 0.05 * (high - low));
+        }
         return Render(plot);
     }
 

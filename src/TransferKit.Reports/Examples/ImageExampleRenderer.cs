@@ -27,14 +27,22 @@ public sealed class ImageExampleRenderer : ExampleRenderer
         _std = std.ToArray();
     }
 
+    /// <summary>
+    /// The (channels, height, width) to view each example as, for models that take flattened
+    /// images (e.g. an MLP on [N, 784] MNIST inputs: (1, 28, 28)); null uses the input's shape.
+    /// </summary>
+    public (int Channels, int Height, int Width)? ImageShape { get; init; }
+
     /// <inheritdoc />
     public override ReportExample Render(Batch batch, int index)
     {
         ArgumentNullException.ThrowIfNull(batch);
         using var scope = Torch.NewDisposeScope();
         var image = batch.PixelValues.Select(0, index).To(ScalarType.Float32).Contiguous();
+        if (ImageShape is { } shape) image = image.Reshape(shape.Channels, shape.Height, shape.Width);
         if (image.NDim == 2) image = image.Unsqueeze(0);
-        if (image.NDim != 3) throw new ArgumentException($"Expected images [N, C, H, W]; got [{string.Join(", ", batch.PixelValues.Shape)}].");
+        if (image.NDim != 3)
+            throw new ArgumentException($"Expected images [N, C, H, W]; got [{string.Join(", ", batch.PixelValues.Shape)}] (set ImageShape for flattened images).");
         int channels = (int)image.Size(0), height = (int)image.Size(1), width = (int)image.Size(2);
         float[] values = image.ToArray<float>();
         int plane = height * width;

@@ -167,6 +167,8 @@ internal static class ReportHtml
             html.Image(ReportCharts.LearningRateFinder(lr), "learning-rate finder curve");
             html.Element("p", $"Suggested learning rate: {lr.Suggested.ToString("G3", Inv)} (steepest descent of the smoothed loss), {lr.LearningRates.Count} steps"
                 + (lr.Diverged ? ", stopped when the loss diverged." : "."));
+            html.Element("p", $"The smoothed loss was lowest at {lr.LowestLossRate().ToString("G3", Inv)}; a tenth of that, "
+                + $"{(lr.LowestLossRate() / 10).ToString("G3", Inv)}, is fastai's \"minimum / 10\" rule. Where the two disagree, the curve decides.");
         }
         html.EndSection();
     }
