@@ -136,8 +136,9 @@ public sealed class PackedPackages : IDisposable
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         foreach (string id in PackageIds ?? Array.Empty<string>())
         {
-            string entry = Path.Combine(cache, id.ToLowerInvariant(), Version.ToLowerInvariant());
+            string package = Path.Combine(cache, id.ToLowerInvariant()), entry = Path.Combine(package, Version.ToLowerInvariant());
             if (Directory.Exists(entry)) Directory.Delete(entry, recursive: true);
+            if (Directory.Exists(package) && !Directory.EnumerateFileSystemEntries(package).Any()) Directory.Delete(package);
         }
         if (Directory.Exists(Root)) Directory.Delete(Root, recursive: true);
     }
