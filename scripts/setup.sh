@@ -4,6 +4,7 @@
 #
 #   bash scripts/setup.sh            build + run: cmake, g++, libtorch, an optimized BLAS
 #   bash scripts/setup.sh --python   also PyTorch for Python (reference for parity tests and benchmarks)
+#   bash scripts/setup.sh --browser  also Chromium (the tests render the HTML training report headless)
 set -euo pipefail
 
 packages=(
@@ -14,11 +15,13 @@ packages=(
   libopenblas0-pthread  # multi-threaded BLAS for Linear layers (the default reference BLAS is single-threaded)
   libjpeg62-turbo-dev   # JPEG decoding in the shim (libjpeg-turbo, the library Pillow uses)
   libpng-dev            # PNG decoding in the shim
+  fonts-dejavu-core     # text in TransferKit.Reports' plots (SkiaSharp's Linux assets read fonts from /usr/share/fonts)
 )
 for arg in "$@"; do
   case "$arg" in
     --python) packages+=(python3-torch python3-torchvision python3-torchaudio) ;;
-    *) echo "setup.sh: unknown option $arg (known: --python)" >&2; exit 2 ;;
+    --browser) packages+=(chromium) ;;
+    *) echo "setup.sh: unknown option $arg (known: --python, --browser)" >&2; exit 2 ;;
   esac
 done
 

@@ -9,11 +9,11 @@
 #   bash scripts/test.sh --filter "Category!=Integration"  everything but those
 #
 # TRANSFERKIT_REQUIRE_ALL=1 (the default here, as in CI) makes a missing prerequisite (PyTorch, the
-# ../shared data sets or weights) fail the tests that need it instead of skipping them, so that a
+# ../shared data sets or weights, Chromium for the report render test) fail the tests that need it instead of skipping them, so that a
 # run cannot pass by silently skipping; TRANSFERKIT_REQUIRE_ALL=0 bash scripts/test.sh allows skips.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --python
+bash scripts/setup.sh --python --browser
 export TRANSFERKIT_REQUIRE_ALL="${TRANSFERKIT_REQUIRE_ALL:-1}"
 
 log=$(mktemp)

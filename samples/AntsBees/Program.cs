@@ -37,7 +37,8 @@ var trainer = new Trainer(new TrainerOptions
     Epochs = epochs,
     OptimizerFactory = m => new SGD(m.TrainableParameters(), 1e-3, momentum: 0.9),
     SchedulerFactory = o => new StepLR(o, stepSize: 7, gamma: 0.1),
-});
+}, new[] { SampleReport.Create("antsbees", $"Ants vs bees: {architecture} fine-tuned, every layer", new DataLoader(val, Batches(false), finetuned.Preprocessing.EvalTransform()),
+    new Dictionary<string, string> { ["data"] = $"{data}: {train.Count} training, {val.Count} validation images", ["input size"] = $"{inputSize}×{inputSize}", ["batch size"] = "32" }) });
 trainer.EpochCompleted += (_, e) => Console.WriteLine($"  (a) epoch {e.Epoch}: train loss {e.Train.Loss:F4} acc {e.Train.Accuracy:P1} | val loss {e.Validation!.Loss:F4} acc {e.Validation.Accuracy:P1} ({e.Duration.TotalSeconds:F1} s)");
 var clock = System.Diagnostics.Stopwatch.StartNew();
 var fineResult = trainer.Fit(finetuned,

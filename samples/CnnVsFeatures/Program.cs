@@ -38,7 +38,8 @@ Torch.ManualSeed(0);
 var small = new Preprocessing(64, 72, ImageNet.Mean, ImageNet.Std);
 using var cnn = ModelBuilder.FromArchitecture("small_cnn", 2, small).ReplaceHead(train.Classes).Build();
 var clock = System.Diagnostics.Stopwatch.StartNew();
-var scratch = new Trainer(new TrainerOptions { Epochs = 15, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 1e-3) })
+var scratch = new Trainer(new TrainerOptions { Epochs = 15, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 1e-3) },
+        new[] { SampleReport.Create("cnnvsfeatures", "Images listed in a CSV: small_cnn from scratch, 64×64", new DataLoader(val, Batches(false), small.EvalTransform())) })
     .Fit(cnn, new DataLoader(train, Batches(true), small.TrainTransform()), new DataLoader(val, Batches(false), small.EvalTransform()));
 rows.Add(("small_cnn from scratch, 15 epochs, 64x64", scratch.BestEpoch!.Train.Accuracy, scratch.BestEpoch.Validation!.Accuracy, clock.Elapsed.TotalSeconds));
 

@@ -5,6 +5,7 @@ using TransferKit.Data;
 using TransferKit.Data.Transforms;
 using TransferKit.NN;
 using TransferKit.Engine;
+using TransferKit.Reports;
 using TransferKit.Training;
 
 string dataRoot = args.Length > 0 ? args[0] : Path.GetDirectoryName(SharedPaths.Find("data", "mnist"))!;
@@ -40,7 +41,11 @@ Console.WriteLine($"The same model on Fashion-MNIST (labels 0-9 mean something e
 PredictFew("MNIST model, MNIST images", mnistTest);
 
 Console.WriteLine($"\nFine-tuning on Fashion-MNIST ({fashionTrain.Count} images)");
-var fine = new Trainer(Options());
+var fine = new Trainer(Options(), new[]
+{
+    SampleReport.Create("mnisttofashion", "MNIST MLP fine-tuned on Fashion-MNIST", Loader(fashionTest, false),
+        renderer: new ImageExampleRenderer { ImageShape = (1, 28, 28) }, classNames: fashionTest.Classes),
+});
 fine.EpochCompleted += (_, e) => Console.WriteLine($"  epoch {e.Epoch}: train loss {e.Train.Loss:F4}, test accuracy {e.Validation!.Accuracy:P2} ({e.Duration.TotalSeconds:F1} s)");
 fine.Fit(mlp, Loader(fashionTrain, true), Loader(fashionTest, false));
 var fashionAfter = fine.Evaluate(mlp, Loader(fashionTest, false));

@@ -5,9 +5,12 @@
 //  4. load it with ModelBuilder.FromPackage, freeze the conv layers, replace the last layer;
 //  5. train on stars and pentagons; report test loss and accuracy of both stages;
 //  6. predict seen shapes and an unseen one (a hexagon); write the transferred model package.
+// Each stage writes an HTML training report (TransferKit.Reports) next to the model packages; stage 2's
+// also shows a learning-rate range test (LearningRateFinder) run before it trains.
 using Spectre.Console;
 using TransferKit.Data;
 using TransferKit.Inference;
+using TransferKit.Reports;
 using TransferKit.Engine;
 using TransferKit.Training;
 using TransferKit.Transfer;
@@ -31,7 +34,8 @@ var baseTest = new SyntheticShapesDataset(seen, count: 450, ImageSize, seed: 2);
 
 using var baseModel = ModelBuilder.FromArchitecture("small_cnn", seen.Length, preprocessing).Build();
 baseModel.ReplaceHead(baseTrain.Classes);
-var baseTrainer = new Trainer(new TrainerOptions { Epochs = 20, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 3e-3), SchedulerFactory = o => new CosineAnnealingLR(o, 20) });
+var baseTrainer = new Trainer(new TrainerOptions { Epochs = 20, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 3e-3), SchedulerFactory = o => new CosineAnnealingLR(o, 20) },
+    new[] { ReportCallback("shapes-base", "Stage 1: circles, squares, triangles from scratch", Loader(baseTest, false)) });
 var baseResult = Train("Stage 1: circles, squares, triangles (from scratch)", baseTrainer, baseModel, Loader(baseTrain, true), Loader(baseTest, false));
 string basePath = Path.Combine(outputDir, "shapes-base.tkmodel");
 baseModel.Save(basePath);
@@ -47,7 +51,15 @@ using var transferred = ModelBuilder.FromPackage(basePath)
     .ReplaceHead(newTrain.Classes)
     .Build();
 AnsiConsole.MarkupLine($"Transferred model: {transferred.ParameterCount(trainableOnly: true):N0} of {transferred.ParameterCount():N0} parameters trainable");
-var transferTrainer = new Trainer(new TrainerOptions { Epochs = 6, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 2e-3) });
+var transferReport = ReportCallback("shapes", "Stage 2: stars and pentagons, conv layers frozen", Loader(newTest, false));
+var transferTrainer = new Trainer(new TrainerOptions { Epochs = 6, OptimizerFactory = m => new AdamW(m.TrainableParameters(), 2e-3) }, new[] { transferReport });
+// The learning-rate range test for the report (it restores the weights; the generator's state is kept so training is unchanged).
+using (var rng = Torch.GetRngState())
+{
+    var lrFind = LearningRateFinder.Run(transferred, Loader(newTrain, true), m => new AdamW(m.TrainableParameters(), 1e-7), startLr: 1e-5, endLr: 1, steps: 100).AddTo(transferReport);
+    Torch.SetRngState(rng);
+    AnsiConsole.MarkupLine($"Learning-rate finder: steepest descent at {lrFind.Suggested:G2}, minimum / 10 = {lrFind.LowestLossRate() / 10:G2} (the sample trains at 2e-3)");
+}
 var transferResult = Train("Stage 2: stars and pentagons (conv layers frozen)", transferTrainer, transferred, Loader(newTrain, true), Loader(newTest, false));
 Report("stage 2", transferResult.BestEpoch!.Validation!, newTest.Classes);
 
@@ -68,6 +80,12 @@ for (int k = 0; k < examples.Count; k++)
 }
 AnsiConsole.Write(table);
 AnsiConsole.MarkupLine($"Saved [blue]{basePath}[/] and [blue]{transferredPath}[/] (PyTorch loads both with torch.load as state dicts).");
+
+// The HTML report of a stage: curves, confusion matrix, a batch, the test images with the highest losses.
+HtmlReportCallback ReportCallback(string name, string title, DataLoader test) =>
+    SampleReport.Create(name, "TransferKit shapes sample — " + title, test,
+        new Dictionary<string, string> { ["data"] = $"synthetic shapes, {ImageSize}×{ImageSize}, batch size 32", ["test images"] = test.Dataset.Count.ToString() },
+        folder: outputDir);
 
 static TrainingResult Train(string title, Trainer trainer, TransferModel model, DataLoader train, DataLoader test)
 {

@@ -14,6 +14,7 @@ using TransferKit.Audio;
 using TransferKit.Data;
 using TransferKit.Engine;
 using TransferKit.NN;
+using TransferKit.Reports;
 using TransferKit.Training;
 using TransferKit.Transfer;
 
@@ -74,8 +75,8 @@ double featureSeconds = clock.Elapsed.TotalSeconds;
 const int FreqMask = 12, TimeMask = 20;
 DataLoaderOptions Batches(bool shuffle) => new() { BatchSize = 32, Shuffle = shuffle, Seed = 1 };
 var rows = new List<(string Method, double Accuracy, double Seconds)>();
-Trainer MakeTrainer(string tag, int n, double lr) {
-    var t = new Trainer(new TrainerOptions { Epochs = n, RestoreBestWeights = false, OptimizerFactory = m => new AdamW(m.TrainableParameters(), lr) });
+Trainer MakeTrainer(string tag, int n, double lr, params TrainerCallback[] callbacks) {
+    var t = new Trainer(new TrainerOptions { Epochs = n, RestoreBestWeights = false, OptimizerFactory = m => new AdamW(m.TrainableParameters(), lr) }, callbacks);
     t.EpochCompleted += (_, e) => Console.WriteLine($"  {tag} epoch {e.Epoch}: train loss {e.Train.Loss:F4} acc {e.Train.Accuracy:P1} | test acc {e.Validation!.Accuracy:P1} ({e.Duration.TotalSeconds:F1} s)");
     return t;
 }
@@ -93,7 +94,8 @@ rows.Add(($"(a) small_cnn from scratch, {epochs} epochs", cnnAccuracy, clock.Ela
 Torch.ManualSeed(0);
 using var resnet = ModelBuilder.FromPretrained("resnet18_mlnet", trainClips.Classes).Build();
 clock.Restart();
-var resnetTrainer = MakeTrainer("(b)", epochs, 1e-4); // a pretrained network: a tenth of (a)'s rate
+var resnetTrainer = MakeTrainer("(b)", epochs, 1e-4, SampleReport.Create("spokendigits", $"Spoken digits: ImageNet ResNet fine-tuned on log-mel spectrograms, new speaker {testSpeaker}",
+    new DataLoader(test, Batches(false)), renderer: new SpectrogramExampleRenderer())); // a pretrained network: a tenth of (a)'s rate
 resnetTrainer.Fit(resnet, new SpecAugmented(new DataLoader(train, Batches(true)), FreqMask, TimeMask, seed: 1), new DataLoader(test, Batches(false)));
 double resnetAccuracy = resnetTrainer.Evaluate(resnet, new DataLoader(test, Batches(false))).Accuracy;
 rows.Add(($"(b) resnet18_mlnet (ImageNet) fine-tuned, {epochs} epochs", resnetAccuracy, clock.Elapsed.TotalSeconds));

@@ -42,7 +42,8 @@ var first = stage1.Fit(model, trainLoader, valLoader);
 
 model.Unfreeze();
 Console.WriteLine($"Stage 2: whole model, learning rate 1e-5, BatchNorm in inference mode ({model.ParameterCount(trainableOnly: true):N0} trainable parameters)");
-var stage2 = new Trainer(new TrainerOptions { Epochs = 3, OptimizerFactory = m => new Adam(m.TrainableParameters(), 1e-5) });
+var stage2 = new Trainer(new TrainerOptions { Epochs = 3, OptimizerFactory = m => new Adam(m.TrainableParameters(), 1e-5) },
+    new[] { SampleReport.Create("twostagefinetuning", "Two-stage fine-tuning, stage 2: whole model at 1e-5, BatchNorm in inference mode", valLoader) });
 stage2.EpochCompleted += (_, e) => Log("full", e);
 var second = stage2.Fit(model, trainLoader, valLoader);
 Console.WriteLine($"Best val accuracy: stage 1 {first.BestEpoch!.Validation!.Accuracy:P1}, stage 2 {second.BestEpoch!.Validation!.Accuracy:P1}");

@@ -97,11 +97,61 @@ public static class ImageClassifier
     public static TransferModel FineTune(string architecture, string folder, int epochs = 3, ImageClassifierOptions? options = null,
         IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        var (train, validation) = Datasets(folder, options);
+        return Run(architecture, train, validation, epochs, options, null, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The training and validation data that <see cref="FineTune(string, string, int, ImageClassifierOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// uses for <paramref name="folder"/> with <paramref name="options"/>: <c>train/</c> and <c>val/</c>
+    /// when present, else the folder split per class by <see cref="ImageClassifierOptions.ValidationFraction"/>
+    /// and <see cref="ImageClassifierOptions.Seed"/> (the validation part is null when the fraction is 0).
+    /// For evaluating or reporting on exactly the images a run held out.
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ArgumentException">Invalid options, or <c>train/</c> and <c>val/</c> with different classes.</exception>
+    public static (IImageDataset Train, IImageDataset? Validation) Datasets(string folder, ImageClassifierOptions? options = null)
+    {
+        options ??= new ImageClassifierOptions();
+        options.Validate();
+        var (train, validation) = OpenFolder(folder);
+        if (validation is null && options.ValidationFraction > 0)
+            (train, validation) = DatasetSplit.Stratified(train, options.ValidationFraction, options.Seed);
+        return (train, validation);
+    }
+
+    /// <summary>
+    /// Continues a <see cref="FineTune(string, string, int, ImageClassifierOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>
+    /// run that was interrupted (cancelled or killed) from its checkpoint: set
+    /// <see cref="TrainerOptions.CheckpointPath"/> in <see cref="ImageClassifierOptions.FineTune"/>'s trainer
+    /// options for the first run, then call this with the same architecture, folder, epochs and
+    /// options. The model is rebuilt as the first run built it, the checkpoint restores the weights,
+    /// optimizer, schedule, frozen state and data order, and training continues where it stopped.
+    /// </summary>
+    /// <param name="checkpointPath">The checkpoint the first run wrote.</param>
+    /// <param name="architecture">The first run's architecture.</param>
+    /// <param name="folder">The first run's image folder.</param>
+    /// <param name="epochs">The first run's epochs.</param>
+    /// <param name="options">The first run's options.</param>
+    /// <param name="progress">Receives training progress.</param>
+    /// <param name="cancellationToken">Stops training with <see cref="OperationCanceledException"/> (the checkpoint is written again first).</param>
+    /// <returns>The trained model, owned by the caller.</returns>
+    /// <exception cref="FileNotFoundException">The checkpoint does not exist.</exception>
+    public static TransferModel Resume(string checkpointPath, string architecture, string folder, int epochs = 3, ImageClassifierOptions? options = null,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"The checkpoint {Path.GetFullPath(checkpointPath)} does not exist.", checkpointPath);
+        var (train, validation) = Datasets(folder, options);
+        return Run(architecture, train, validation, epochs, options, checkpointPath, progress, cancellationToken);
+    }
+
+    private static (IImageDataset Train, IImageDataset? Validation) OpenFolder(string folder)
+    {
         ArgumentException.ThrowIfNullOrEmpty(folder);
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"The image folder {Path.GetFullPath(folder)} does not exist.");
         string trainFolder = Path.Combine(folder, "train"), valFolder = Path.Combine(folder, "val");
-        if (!Directory.Exists(trainFolder))
-            return FineTune(architecture, new ImageFolderDataset(folder), null, epochs, options, progress, cancellationToken);
+        if (!Directory.Exists(trainFolder)) return (new ImageFolderDataset(folder), null);
         var train = new ImageFolderDataset(trainFolder);
         ImageFolderDataset? validation = null;
         if (Directory.Exists(valFolder))
@@ -110,7 +160,7 @@ public static class ImageClassifier
             if (!validation.Classes.SequenceEqual(train.Classes))
                 throw new ArgumentException($"{valFolder} has the classes [{string.Join(", ", validation.Classes)}] but {trainFolder} has [{string.Join(", ", train.Classes)}].", nameof(folder));
         }
-        return FineTune(architecture, train, validation, epochs, options, progress, cancellationToken);
+        return (train, validation);
     }
 
     /// <summary>
@@ -122,6 +172,10 @@ public static class ImageClassifier
     /// <inheritdoc cref="FineTune(string, string, int, ImageClassifierOptions?, IProgress{TrainingProgress}?, CancellationToken)"/>
     public static TransferModel FineTune(string architecture, IImageDataset train, IImageDataset? validation = null, int epochs = 3,
         ImageClassifierOptions? options = null, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        => Run(architecture, train, validation, epochs, options, null, progress, cancellationToken);
+
+    private static TransferModel Run(string architecture, IImageDataset train, IImageDataset? validation, int epochs,
+        ImageClassifierOptions? options, string? resumeFrom, IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(architecture);
         ArgumentNullException.ThrowIfNull(train);
@@ -144,7 +198,8 @@ public static class ImageClassifier
                 ? null
                 : new DataLoader(validation, options.Loader with { Shuffle = false, DropLast = false }, preprocessing.EvalTransform());
             var recipe = (options.FineTune ?? new FineTuneOptions()) with { Epochs = epochs };
-            FineTuning.FineTune(model, trainLoader, validationLoader, recipe, progress, cancellationToken);
+            if (resumeFrom is null) FineTuning.FineTune(model, trainLoader, validationLoader, recipe, progress, cancellationToken);
+            else FineTuning.Resume(resumeFrom, model, trainLoader, validationLoader, recipe, progress, cancellationToken);
             model.Eval();
             return model;
         }

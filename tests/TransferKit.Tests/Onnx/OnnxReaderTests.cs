@@ -23,6 +23,32 @@ public sealed class OnnxReaderTests : IDisposable
     }
 
     [Fact]
+    public void ModelInfoDescribesInputsOutputsMetadataAndEveryWeight()
+    {
+        string path = ExportSmallCnn();
+        long parameters;
+        using (var model = new SmallCnn(3)) parameters = model.Parameters().Sum(p => p.Numel);
+
+        var info = OnnxModelInfo.Read(path);
+
+        var input = Assert.Single(info.Inputs);
+        Assert.Equal("pixel_values", input.Name);
+        Assert.Equal("Float", input.ElementType);
+        Assert.Equal(new long?[] { null, 3, 32, 32 }, input.Shape);
+        Assert.NotNull(input.DimensionNames[0]);
+        var output = Assert.Single(info.Outputs);
+        Assert.Equal(new long?[] { null, 3 }, output.Shape);
+        Assert.Equal(OnnxExport.Opset, info.Opsets[""]);
+        Assert.Equal("a\nb\nc", info.Metadata["labels"]);
+        Assert.Equal(parameters, info.ParameterCount);
+        Assert.Contains(info.Initializers, i => i.Key == "features.0.weight" && i.Value.SequenceEqual(new long[] { 16, 3, 3, 3 }));
+        Assert.True(info.NodeCount > 0);
+
+        File.WriteAllBytes(path, new byte[] { 0x08, 0xff, 0xff });
+        Assert.Contains(path, Assert.Throws<CheckpointFormatException>(() => OnnxModelInfo.Read(path)).Message);
+    }
+
+    [Fact]
     public void ExportedFileReadsBackWithOpsetMetadataAndInitializers()
     {
         var model = OnnxModel.Load(ExportSmallCnn());

@@ -1,6 +1,7 @@
 using TransferKit.Data;
 using TransferKit.Inference;
 using TransferKit.Models;
+using TransferKit.Training;
 using TransferKit.Transfer;
 
 namespace TransferKit.Tests.Transfer;
@@ -63,6 +64,58 @@ public sealed class ImageClassifierTests
 
         string missing = Path.Combine(folder.Root, "nope");
         Assert.Contains(missing, Assert.Throws<DirectoryNotFoundException>(() => ImageClassifier.FineTune("small_cnn", missing)).Message);
+    }
+
+    [Fact]
+    public void DatasetsAreTheHeldOutSplitOrTheValFolderAsFineTuneUsesThem()
+    {
+        using var folder = new ImageFolderFixture(trainValSplit: false, perClass: 10);
+        var (train, validation) = ImageClassifier.Datasets(folder.Root, Small);
+        Assert.Equal(16, train.Count);
+        Assert.Equal(4, validation!.Count);  // 20 % of each class
+        Assert.Equal(new[] { 2L, 2L }, Enumerable.Range(0, validation.Count).GroupBy(validation.GetLabel).Select(g => (long)g.Count()).ToArray());
+        Assert.Null(ImageClassifier.Datasets(folder.Root, Small with { ValidationFraction = 0 }).Validation);
+
+        using var split = new ImageFolderFixture(trainValSplit: true, perClass: 6);
+        var (splitTrain, splitValidation) = ImageClassifier.Datasets(split.Root, Small);
+        Assert.Equal(12, splitTrain.Count);
+        Assert.Equal(Path.Combine(split.Root, "val"), Assert.IsType<ImageFolderDataset>(splitValidation).Root);
+    }
+
+    [Fact]
+    public void AnInterruptedRunResumesFromItsCheckpointWhereItStopped()
+    {
+        using var folder = new ImageFolderFixture(trainValSplit: false, perClass: 8);
+        string checkpoint = Path.Combine(folder.Root, "run.ckpt");
+        using var cancellation = new CancellationTokenSource();
+        var first = new EpochRecorder(stopAfter: 2, cancellation);
+        ImageClassifierOptions With(EpochRecorder recorder) => Small with
+        {
+            FineTune = new FineTuneOptions { Trainer = new TrainerOptions { CheckpointPath = checkpoint, Callbacks = new[] { recorder } } },
+        };
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ImageClassifier.FineTune("small_cnn", folder.Root, 3, With(first), cancellationToken: cancellation.Token));
+        Assert.True(File.Exists(checkpoint));
+        var second = new EpochRecorder(stopAfter: int.MaxValue, null);
+        using var model = ImageClassifier.Resume(checkpoint, "small_cnn", folder.Root, 3, With(second));
+
+        Assert.Equal(new[] { 1, 2 }, first.Epochs);
+        Assert.Equal(new[] { 3, 4 }, second.Epochs);  // one head epoch + three: continues at epoch 3
+        Assert.Equal(new[] { "bright", "dark" }, model.Labels);
+        Assert.False(model.Training);
+        Assert.Throws<FileNotFoundException>(() => ImageClassifier.Resume(Path.Combine(folder.Root, "none.ckpt"), "small_cnn", folder.Root, 3, Small));
+    }
+
+    /// <summary>Records the epochs that end; cancels the run after <c>stopAfter</c> of them.</summary>
+    private sealed class EpochRecorder(int stopAfter, CancellationTokenSource? cancellation) : TrainerCallback
+    {
+        public List<int> Epochs { get; } = new();
+
+        public override void OnEpochEnd(TrainerContext context)
+        {
+            Epochs.Add(context.Epoch);
+            if (Epochs.Count == stopAfter) cancellation?.Cancel();
+        }
     }
 
     [Fact]

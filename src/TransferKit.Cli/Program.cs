@@ -1,0 +1,1 @@
+return TransferKit.Cli.CliApp.Run(args);
