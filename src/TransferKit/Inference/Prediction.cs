@@ -6,7 +6,7 @@ namespace TransferKit.Inference;
 /// <param name="Probability">Softmax probability.</param>
 public sealed record ClassScore(string Label, int Index, double Probability);
 
-/// <summary>The prediction for one image.</summary>
+/// <summary>The prediction for one input (an image, a text).</summary>
 /// <param name="Label">The most probable class.</param>
 /// <param name="Index">Its index.</param>
 /// <param name="Confidence">Its probability.</param>

@@ -115,18 +115,7 @@ public sealed class Predictor : IDisposable
     private IReadOnlyList<Prediction> Run(Tensor batch)
     {
         using var noGrad = Torch.NoGrad();
-        var probabilities = _model.Forward(batch).Softmax(1).To(ScalarType.Float64);
-        int classes = (int)probabilities.Size(1);
-        double[] all = probabilities.ToArray<double>();
-        var predictions = new Prediction[probabilities.Size(0)];
-        for (int n = 0; n < predictions.Length; n++)
-        {
-            var row = all.AsSpan(n * classes, classes).ToArray();
-            var top = Enumerable.Range(0, classes).OrderByDescending(k => row[k]).ThenBy(k => k).Take(TopK)
-                .Select(k => new ClassScore(Labels[k], k, row[k])).ToArray();
-            predictions[n] = new Prediction(top[0].Label, top[0].Index, top[0].Probability, row, top);
-        }
-        return predictions;
+        return PredictionBuilder.FromLogits(_model.Forward(batch), Labels, TopK);
     }
 
     /// <summary>Frees the model when this predictor loaded it.</summary>
