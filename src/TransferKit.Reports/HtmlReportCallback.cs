@@ -54,6 +54,12 @@ public sealed class HtmlReportCallback : TrainerCallback
         Report.Status = RunStatus.Running;
         Report.StatusDetail = null;
         Report.StartedAt = DateTimeOffset.UtcNow;
+        // A second fit with the same callback starts a new report body (settings are kept and updated).
+        Report.Confusion = null;
+        Report.ConfusionSource = null;
+        Report.TopLosses.Clear();
+        Report.MisclassifiedTexts.Clear();
+        Report.EvaluationSource = null;
         Report.Machine = MachineInfo.Current();
         if (Options.ClassNames is null && context.Model is TransferModel model) Report.ClassNames = model.Labels.ToArray();
         RunSettings.Capture(context, Report.Settings);

@@ -130,6 +130,21 @@ public class HtmlReportCallbackTests
     }
 
     [Fact]
+    public void ASecondFitWithTheSameCallbackDoesNotShowTheFirstFitsTopLossesWhileItTrains()
+    {
+        using var folder = new ReportTraining.TempFolder();
+        var report = new HtmlReportCallback(folder.File("run.html"), new HtmlReportOptions { EvaluationData = ReportTraining.Loader(ReportTraining.Shapes(16, 2)), TopLossCount = 3 });
+        ReportTraining.Train(report, epochs: 1);
+        Assert.Equal(3, report.Report.TopLosses.Count);
+
+        var probe = new TopLossProbe(report);
+        ReportTraining.Train(report, epochs: 1, more: probe);
+        Assert.Equal(new[] { 0 }, probe.Seen);
+        Assert.Equal(3, report.Report.TopLosses.Count);
+        Assert.Single(report.Report.Epochs);
+    }
+
+    [Fact]
     public void InvalidOptionsAreAllListed()
     {
         var e = Assert.Throws<ArgumentException>(() => new HtmlReportCallback("r.html", new HtmlReportOptions { Title = " ", SampleCount = -1, TopLossCount = 1000 }));
@@ -153,6 +168,13 @@ public class HtmlReportCallbackTests
             EpochRowsSeen.Add(table.Split("<tr>").Length - 2); // minus the text before the table and the header row
             Assert.Equal(context.Epoch, EpochRowsSeen[^1]);
         }
+    }
+
+    private sealed class TopLossProbe(HtmlReportCallback report) : TrainerCallback
+    {
+        public List<int> Seen { get; } = new();
+
+        public override void OnEpochEnd(TrainerContext context) => Seen.Add(report.Report.TopLosses.Count);
     }
 
     /// <summary>Cancels after the first batch of an epoch (the trainer then calls OnCancelled and throws).</summary>
