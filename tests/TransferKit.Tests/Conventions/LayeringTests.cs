@@ -2,7 +2,7 @@ namespace TransferKit.Tests.Conventions;
 
 /// <summary>
 /// The layer direction of TransferKit.dll, checked on the compiled assembly (<see cref="DependencyScanner"/>):
-/// Engine → NN → Models / Serialization → Data → Training → Transfer → Inference; each layer uses
+/// Engine → NN → Models / Serialization → Onnx → Data → Audio → Text → Training → Transfer → Inference; each layer uses
 /// only itself and the layers before it. Models and Serialization are at the same level and use
 /// neither each other (today's code: Serialization reads and writes state dicts of NN modules, and
 /// Models builds architectures from NN layers; loading a checkpoint into a model is done by callers
@@ -20,6 +20,7 @@ public class LayeringTests
         ["Onnx"],
         ["Data"],
         ["Audio"],
+        ["Text"],
         ["Training"],
         ["Transfer"],
         ["Inference"],
