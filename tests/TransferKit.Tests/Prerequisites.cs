@@ -22,7 +22,7 @@ internal static class Prerequisites
     public static bool RequireAll => Environment.GetEnvironmentVariable(RequireAllVariable) == "1";
 
     /// <summary>The shared data sets tests read (folders under <see cref="TestEnvironment.DataRoot"/>).</summary>
-    public static readonly string[] SharedDataSets = ["hymenoptera_data", "mnist", "fashion-mnist"];
+    public static readonly string[] SharedDataSets = ["hymenoptera_data", "mnist", "fashion-mnist", "sentiment"];
 
     /// <summary>Why the PyTorch reference cannot be used, or null.</summary>
     public static string? PyTorch =>

@@ -12,6 +12,7 @@ internal static class TestEnvironment
     public static string Hymenoptera => Path.Combine(DataRoot, "hymenoptera_data");
     public static string Mnist => Path.Combine(DataRoot, "mnist");
     public static string FashionMnist => Path.Combine(DataRoot, "fashion-mnist");
+    public static string Sentiment => Path.Combine(DataRoot, "sentiment");
 
     /// <summary>
     /// Runs a Python script (given as text) with arguments through the common PyTorch runner; returns
