@@ -22,7 +22,7 @@ string data = args.Length > 0 && args[0] != "-" ? args[0] : SharedPaths.Find("da
 string? weights = args.Length > 1 && args[1] != "-" ? args[1] : null;
 bool pretrained = weights is not null;
 int epochs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : pretrained ? 3 : 40;
-string output = args.Length > 3 ? args[3] : "vit-antsbees-hf";
+string output = args.Length > 3 ? args[3] : Path.Combine("vit-output", "antsbees-hf");
 
 var train = new ImageFolderDataset(Path.Combine(data, "train"));
 var val = new ImageFolderDataset(Path.Combine(data, "val"));
@@ -41,7 +41,7 @@ if (pretrained)
 else
 {
     Console.WriteLine("NO PRETRAINED WEIGHTS: none are obtainable here, so this run trains vit_tiny (32x32 px, 8 px patches, 2 layers,");
-    Console.WriteLine("64 wide) FROM SCRATCH on 245 images; expect far less than fine-tuning a pretrained ViT would give. Pass a");
+    Console.WriteLine($"64 wide) FROM SCRATCH on {train.Count} images; expect far less than fine-tuning a pretrained ViT would give. Pass a");
     Console.WriteLine("Hugging Face ViT folder or a vit_b_16 .pth as the second argument to fine-tune real weights with this same code.");
     model = ModelBuilder.FromArchitecture(VisionTransformer.TinyName, train.Classes.Count, Preprocessing.HuggingFaceVit(VitConfig.Tiny.ImageSize))
         .ReplaceHead(train.Classes).Build();
@@ -55,7 +55,7 @@ var trainLoader = new DataLoader(train, Batches(true), model.Preprocessing.Train
 var valLoader = new DataLoader(val, Batches(false), model.Preprocessing.EvalTransform());
 var trainer = new Trainer(recipe.TrainerOptions(model, epochs, trainLoader.Count));
 trainer.EpochCompleted += (_, e) => Console.WriteLine(
-    $"  epoch {e.Epoch,2}: lr {e.LearningRates[^1]:E2} | train loss {e.Train.Loss:F4} acc {e.Train.Accuracy:P1} | val loss {e.Validation!.Loss:F4} acc {e.Validation.Accuracy:P1} ({e.Duration.TotalSeconds:F1} s)");
+    $"  epoch {e.Epoch,2}: lr at start {e.LearningRates[^1]:E2} | train loss {e.Train.Loss:F4} acc {e.Train.Accuracy:P1} | val loss {e.Validation!.Loss:F4} acc {e.Validation.Accuracy:P1} ({e.Duration.TotalSeconds:F1} s)");
 var clock = System.Diagnostics.Stopwatch.StartNew();
 var result = trainer.Fit(model, trainLoader, valLoader);
 Console.WriteLine($"{(pretrained ? "Fine-tuned" : "Trained from scratch")}: best val accuracy {result.BestEpoch!.Validation!.Accuracy:P1} " +

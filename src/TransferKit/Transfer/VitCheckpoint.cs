@@ -25,7 +25,8 @@ public static class VitCheckpoint
     /// position embeddings of another image size are interpolated. Hugging Face weights get Hugging
     /// Face's preprocessing (<see cref="Preprocessing.HuggingFaceVit"/>), torchvision's get ImageNet's
     /// (resize to 8/7 of the input, centre crop). With <paramref name="labels"/> the head is replaced
-    /// by a new one; a file without a classifier (<c>ViTModel</c>) needs them.
+    /// by a new one; a file without a classifier (<c>ViTModel</c>) needs them. Without them the labels
+    /// are the config's <c>id2label</c> (when it names every output), else <c>class_0</c>, ....
     /// </summary>
     /// <exception cref="FileNotFoundException">No weights file in the folder, or the path does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a ViT state dict or its config is invalid (the message names the file).</exception>
@@ -75,8 +76,29 @@ public static class VitCheckpoint
         var preprocessing = layout == VitKeyLayout.HuggingFace
             ? Preprocessing.HuggingFaceVit(config.ImageSize)
             : Preprocessing.ImageNet(config.ImageSize, config.ImageSize * 8 / 7);
-        var builder = ModelBuilder.FromModel(network, null, preprocessing);
+        var builder = ModelBuilder.FromModel(network, labels is null && File.Exists(configFile) ? ConfigLabels(configFile, config.NumClasses) : null, preprocessing);
         return labels is null ? builder : builder.ReplaceHead(labels);
+    }
+
+    /// <summary>The class names of a config.json's <c>id2label</c> in index order, or null when they do not name 0..n-1.</summary>
+    private static IReadOnlyList<string>? ConfigLabels(string configFile, long classes)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(configFile));
+            if (!doc.RootElement.TryGetProperty("id2label", out var map) || map.ValueKind != JsonValueKind.Object) return null;
+            var byIndex = new SortedDictionary<int, string>();
+            foreach (var entry in map.EnumerateObject())
+                if (int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int k) && entry.Value.ValueKind == JsonValueKind.String)
+                    byIndex[k] = entry.Value.GetString()!;
+            bool complete = byIndex.Count == classes && byIndex.Keys.Select((k, i) => k == i).All(b => b);
+            var names = byIndex.Values.ToArray();
+            return complete && names.Distinct().Count() == names.Length && names.All(n => n.Length > 0) ? names : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

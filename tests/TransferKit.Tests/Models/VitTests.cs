@@ -174,7 +174,7 @@ public class VitTests
             VitCheckpoint.SaveHuggingFace(model, dir);
             Assert.True(File.Exists(Path.Combine(dir, "config.json")));
             using var loaded = VitCheckpoint.Load(dir).Build();
-            Assert.Equal(new[] { "class_0", "class_1", "class_2" }, loaded.Labels);
+            Assert.Equal(new[] { "a", "b", "c" }, loaded.Labels);   // from config.json's id2label
             Assert.False(loaded.Preprocessing.CenterCrop);
             Assert.Equal(VisionTransformer.TinyName, loaded.Architecture);
             model.Eval();
