@@ -35,7 +35,8 @@ if (pretrained)
 {
     model = VitCheckpoint.Load(weights!, train.Classes).Build();
     int layers = model.GetSubmodule("encoder.layers").NamedChildren().Count();
-    Console.WriteLine($"Fine-tuning the ViT weights in {weights} ({model.Architecture}, {model.ParameterCount():N0} parameters, new 2-class head).");
+    Console.WriteLine($"Fine-tuning the ViT weights in {weights} ({model.Architecture}, {model.ParameterCount():N0} parameters; " +
+                      "the file's head when its config.json names these classes, else a new one).");
     recipe = new TransformerRecipe { LearningRate = 5e-5, WeightDecay = 0.01, WarmupRatio = 0.1, LayerDecay = 0.75, NumLayers = layers };
 }
 else

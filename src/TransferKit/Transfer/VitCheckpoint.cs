@@ -25,8 +25,9 @@ public static class VitCheckpoint
     /// position embeddings of another image size are interpolated. Hugging Face weights get Hugging
     /// Face's preprocessing (<see cref="Preprocessing.HuggingFaceVit"/>), torchvision's get ImageNet's
     /// (resize to 8/7 of the input, centre crop). With <paramref name="labels"/> the head is replaced
-    /// by a new one; a file without a classifier (<c>ViTModel</c>) needs them. Without them the labels
-    /// are the config's <c>id2label</c> (when it names every output), else <c>class_0</c>, ....
+    /// by a new one, unless the config's <c>id2label</c> names the same labels in the same order (then
+    /// the trained head is kept); a file without a classifier (<c>ViTModel</c>) needs them. Without
+    /// them the labels are the config's <c>id2label</c> (when it names every output), else <c>class_0</c>, ....
     /// </summary>
     /// <exception cref="FileNotFoundException">No weights file in the folder, or the path does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not a ViT state dict or its config is invalid (the message names the file).</exception>
@@ -76,8 +77,10 @@ public static class VitCheckpoint
         var preprocessing = layout == VitKeyLayout.HuggingFace
             ? Preprocessing.HuggingFaceVit(config.ImageSize)
             : Preprocessing.ImageNet(config.ImageSize, config.ImageSize * 8 / 7);
-        var builder = ModelBuilder.FromModel(network, labels is null && File.Exists(configFile) ? ConfigLabels(configFile, config.NumClasses) : null, preprocessing);
-        return labels is null ? builder : builder.ReplaceHead(labels);
+        var fileLabels = hasHead && File.Exists(configFile) ? ConfigLabels(configFile, config.NumClasses) : null;
+        bool keepHead = labels is null || (fileLabels is not null && fileLabels.SequenceEqual(labels, StringComparer.Ordinal));
+        var builder = ModelBuilder.FromModel(network, fileLabels, preprocessing);
+        return keepHead ? builder : builder.ReplaceHead(labels!);
     }
 
     /// <summary>The class names of a config.json's <c>id2label</c> in index order, or null when they do not name 0..n-1.</summary>

@@ -185,6 +185,9 @@ public class VitTests
 
             using var relabelled = VitCheckpoint.Load(Path.Combine(dir, "pytorch_model.bin"), new[] { "ant", "bee" }).Build();
             Assert.Equal(new[] { "ant", "bee" }, relabelled.Labels);
+            using var sameLabels = VitCheckpoint.Load(dir, new[] { "a", "b", "c" }).Build();
+            sameLabels.Eval();
+            Assert.True(TensorDiff.MaxAbs(model.Forward(x), sameLabels.Forward(x)) == 0, "the head of a file with the same labels was not kept");
         }
         finally
         {
