@@ -24,6 +24,16 @@ public class VitParityTests
     private static VisionTransformer TinyModel(int imageSize = 32) =>
         new(VitConfig.Tiny with { NumClasses = 5, ImageSize = imageSize }, VisionTransformer.TinyName);
 
+    /// <summary>The tiny model with a fixture file's weights loaded; asserts the layout detected.</summary>
+    private static VisionTransformer TinyModelFrom(string file, VitKeyLayout layout, int imageSize = 32)
+    {
+        using var state = TorchSerializer.LoadStateDict(Tiny(file));
+        var model = TinyModel(imageSize);
+        model.LoadWeights(state);
+        Assert.Equal(layout, model.LoadedLayout);
+        return model;
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, string what, double tolerance = Tolerance)
     {
         double diff = TensorDiff.MaxAbs(expected, actual);
@@ -33,11 +43,8 @@ public class VitParityTests
     [PyTorchFact]
     public void TorchvisionWeightsGiveTorchvisionsLogitsAndGradients()
     {
-        using var state = TorchSerializer.LoadStateDict(Tiny("tiny_tv.pth"));
         using var reference = TorchSerializer.LoadStateDict(Tiny("tiny_ref.pth"));
-        using var model = TinyModel();
-        model.LoadWeights(state);
-        Assert.Equal(VitKeyLayout.Torchvision, model.LoadedLayout);
+        using var model = TinyModelFrom("tiny_tv.pth", VitKeyLayout.Torchvision);
         model.Train();
         using var x = reference["x"].Clone().RequiresGrad_();
         using var logits = model.Forward(x);
@@ -59,11 +66,8 @@ public class VitParityTests
     [PyTorchFact]
     public void HuggingFaceKeysLoadIntoTheSameModelWithTheSameLogits()
     {
-        using var hf = TorchSerializer.LoadStateDict(Tiny("tiny_hf.pth"));
         using var reference = TorchSerializer.LoadStateDict(Tiny("tiny_ref.pth"));
-        using var model = TinyModel();
-        model.LoadWeights(hf);
-        Assert.Equal(VitKeyLayout.HuggingFace, model.LoadedLayout);
+        using var model = TinyModelFrom("tiny_hf.pth", VitKeyLayout.HuggingFace);
         model.Eval();
         using var logits = model.Forward(reference["x"]);
         AssertClose(reference["logits"], logits, "logits from Hugging Face keys");
@@ -104,8 +108,7 @@ public class VitParityTests
         using var resized = VitPositionEmbedding.Interpolate(state["encoder.pos_embedding"], 6);
         AssertClose(reference["pos_48"], resized, "position embeddings at 48 px", 1e-6);
 
-        using var model = TinyModel(imageSize: 48);
-        model.LoadWeights(state);
+        using var model = TinyModelFrom("tiny_tv.pth", VitKeyLayout.Torchvision, imageSize: 48);
         model.Eval();
         using var logits = model.Forward(reference["x48"]);
         AssertClose(reference["logits_48"], logits, "logits at 48 px");
