@@ -101,4 +101,29 @@ public sealed class BertOnnxExportTests : IDisposable
         using var model = PretrainedMiniLm.LoadClassifier(2, BertPooling.Mean, package);
         AssertOrtMatches(model, 30000, (3, 16));
     }
+
+    [Fact]
+    public void AnExportedClassifiersEncoderImportsBackWithTheSameWeights()
+    {
+        using var model = new BertForSequenceClassification(Small, 2);
+        BertModel.InitWeights(model, 0.3);
+        string path = Path.Combine(_dir, "roundtrip.onnx");
+        model.ExportOnnx(path);
+        using var imported = BertPretrained.FromOnnxFile(path, Small);
+        using var expected = model.Bert.StateDict();
+        using var actual = imported.StateDict();
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (key, tensor) in expected) TensorDiff.AssertIdentical(tensor, actual[key], key);
+    }
+
+    [Fact]
+    public void BytesThatAreNotABertGraphGiveAnErrorNamingTheSource()
+    {
+        var e = Assert.ThrowsAny<IOException>(() => BertPretrained.FromOnnx(new byte[] { 8, 7, 0x12, 200, 1 }, "broken-minilm.onnx"));
+        Assert.Contains("broken-minilm.onnx", e.Message);
+        string path = Path.Combine(_dir, "resnet.onnx");
+        using (var cnn = new SmallCnn(3)) cnn.ExportOnnx(path, new OnnxExportOptions { InputSize = 32 });
+        var mismatch = Assert.ThrowsAny<Exception>(() => BertPretrained.FromOnnxFile(path, Small));
+        Assert.Contains("resnet.onnx", mismatch.Message);
+    }
 }
