@@ -60,7 +60,6 @@ public class MiniLmOnnxParityTests
     {
         Assert.Equal(expected.GetTensorTypeAndShape().Shape, actual.Shape);
         using var reference = Torch.FromArray(expected.GetTensorDataAsSpan<float>().ToArray(), actual.Shape);
-        double d = TensorDiff.MaxAbs(reference, actual);
-        Assert.True(d <= Tolerance, $"{what}: max |difference| {d:g3} > {Tolerance}");
+        TensorDiff.AssertNear(reference, actual, Tolerance, what);
     }
 }
