@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using System.Text;
 
 namespace TransferKit.Data;
 
@@ -64,17 +62,19 @@ public sealed class CsvImageDataset : IEncodedImageDataset
         ImageFolder = Path.GetFullPath(imageFolder ?? Path.GetDirectoryName(CsvPath)!);
         if (!File.Exists(CsvPath)) throw new FileNotFoundException($"CSV file '{CsvPath}' does not exist.", CsvPath);
 
-        var rows = ReadRows(CsvPath, options.Separator);
+        var rows = DelimitedText.ReadRows(CsvPath, options.Separator, quoting: true);
         if (rows.Count == 0) throw Error("the file is empty: a header row is required", DataErrorKind.Corrupt);
         var header = rows[0].Fields;
-        int imageColumn = Column(header, options.ImageColumn);
-        int labelColumn = Column(header, options.LabelColumn);
+        int imageColumn = DelimitedText.Column(CsvPath, "CSV file", header, options.ImageColumn);
+        int labelColumn = DelimitedText.Column(CsvPath, "CSV file", header, options.LabelColumn);
 
         var rawLabels = new List<string>();
+        var lines = new List<int>();
         var paths = new List<string>();
-        foreach (var (line, fields) in rows.Skip(1))
+        foreach (var row in rows.Skip(1))
         {
-            if (fields.Length == 1 && fields[0].Length == 0) continue; // blank line
+            if (row.IsBlank) continue;
+            var (line, fields) = row;
             if (fields.Length != header.Length)
                 throw Error($"line {line} has {fields.Length} fields but the header has {header.Length}", DataErrorKind.Corrupt);
             string image = fields[imageColumn].Trim();
@@ -83,8 +83,9 @@ public sealed class CsvImageDataset : IEncodedImageDataset
             if (!File.Exists(full)) throw Error($"line {line}: image file '{full}' does not exist", DataErrorKind.Corrupt);
             paths.Add(full);
             rawLabels.Add(fields[labelColumn].Trim());
+            lines.Add(line);
         }
-        (Classes, _labels) = Labels(rawLabels, options.Classes);
+        (Classes, _labels) = ClassLabels.Resolve(rawLabels, lines, options.Classes, reason => Error(reason, DataErrorKind.Corrupt));
         _paths = paths.ToArray();
     }
 
@@ -130,92 +131,5 @@ public sealed class CsvImageDataset : IEncodedImageDataset
         return true;
     }
 
-    private (IReadOnlyList<string> Classes, long[] Labels) Labels(List<string> raw, IReadOnlyList<string>? given)
-    {
-        var labels = new long[raw.Count];
-        bool allIntegers = raw.All(r => long.TryParse(r, NumberStyles.Integer, CultureInfo.InvariantCulture, out _));
-        IReadOnlyList<string> classes;
-        if (given is not null)
-        {
-            classes = given.ToArray();
-        }
-        else if (allIntegers)
-        {
-            long max = raw.Count == 0 ? -1 : raw.Max(r => long.Parse(r, CultureInfo.InvariantCulture));
-            classes = Enumerable.Range(0, (int)Math.Max(0, max + 1)).Select(k => k.ToString(CultureInfo.InvariantCulture)).ToArray();
-        }
-        else
-        {
-            classes = raw.Distinct().OrderBy(c => c, StringComparer.Ordinal).ToArray();
-        }
-        var index = classes.Select((c, k) => (c, k)).ToDictionary(p => p.c, p => (long)p.k);
-        for (int k = 0; k < raw.Count; k++)
-        {
-            if (index.TryGetValue(raw[k], out long byName)) labels[k] = byName;
-            else if (long.TryParse(raw[k], NumberStyles.Integer, CultureInfo.InvariantCulture, out long number) && number >= 0 && number < classes.Count) labels[k] = number;
-            else throw Error($"data row {k + 1} has label '{raw[k]}', which is not one of the {classes.Count} classes ({string.Join(", ", classes.Take(10))})", DataErrorKind.Corrupt);
-        }
-        return (classes, labels);
-    }
-
-    private int Column(string[] header, string name)
-    {
-        int column = Array.FindIndex(header, h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase));
-        if (column < 0) throw Error($"the header has no '{name}' column (columns: {string.Join(", ", header)})", DataErrorKind.Corrupt);
-        return column;
-    }
-
-    private DataFormatException Error(string reason, DataErrorKind kind) =>
-        new($"CSV file '{CsvPath}': {reason}.", CsvPath, kind, reason: reason);
-
-    /// <summary>Splits the file into rows of fields, honouring double quotes (which may contain separators, quotes and newlines).</summary>
-    private List<(int Line, string[] Fields)> ReadRows(string path, char separator)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path, new UTF8Encoding(false, throwOnInvalidBytes: true));
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new DataFormatException($"CSV file '{path}' is not valid UTF-8 text.", path, DataErrorKind.Corrupt, e, "not valid UTF-8 text");
-        }
-        if (text.IndexOf('\0') >= 0) throw Error("it contains NUL bytes: not a text file", DataErrorKind.Corrupt);
-
-        var rows = new List<(int, string[])>();
-        var fields = new List<string>();
-        var field = new StringBuilder();
-        bool quoted = false;
-        int line = 1, rowLine = 1;
-        for (int k = 0; k < text.Length; k++)
-        {
-            char c = text[k];
-            if (quoted)
-            {
-                if (c == '"' && k + 1 < text.Length && text[k + 1] == '"') { field.Append('"'); k++; }
-                else if (c == '"') quoted = false;
-                else { if (c == '\n') line++; field.Append(c); }
-                continue;
-            }
-            if (c == '"' && field.Length == 0) quoted = true;
-            else if (c == separator) { fields.Add(field.ToString()); field.Clear(); }
-            else if (c == '\n' || c == '\r')
-            {
-                if (c == '\r' && k + 1 < text.Length && text[k + 1] == '\n') k++;
-                fields.Add(field.ToString());
-                field.Clear();
-                rows.Add((rowLine, fields.ToArray()));
-                fields.Clear();
-                rowLine = ++line;
-            }
-            else field.Append(c);
-        }
-        if (quoted) throw Error($"a quoted field opened on line {rowLine} is never closed", DataErrorKind.Truncated);
-        if (field.Length > 0 || fields.Count > 0)
-        {
-            fields.Add(field.ToString());
-            rows.Add((rowLine, fields.ToArray()));
-        }
-        return rows;
-    }
+    private DataFormatException Error(string reason, DataErrorKind kind) => DelimitedText.Error(CsvPath, "CSV file", reason, kind);
 }

@@ -54,11 +54,9 @@ public static class DatasetSplit
     /// <summary>Shuffles the samples with <paramref name="seed"/> and puts <paramref name="validationFraction"/> of them in the validation part.</summary>
     public static (Subset Train, Subset Validation) Random(IImageDataset dataset, double validationFraction, int seed)
     {
-        Check(dataset, validationFraction);
-        var order = Enumerable.Range(0, dataset.Count).ToArray();
-        new System.Random(seed).Shuffle(order);
-        int validation = (int)Math.Round(dataset.Count * validationFraction);
-        return (new Subset(dataset, order[validation..]), new Subset(dataset, order[..validation]));
+        ArgumentNullException.ThrowIfNull(dataset);
+        var (train, validation) = SplitPlan.Random(dataset.Count, validationFraction, seed);
+        return (new Subset(dataset, train), new Subset(dataset, validation));
     }
 
     /// <summary>
@@ -67,26 +65,8 @@ public static class DatasetSplit
     /// </summary>
     public static (Subset Train, Subset Validation) Stratified(IImageDataset dataset, double validationFraction, int seed)
     {
-        Check(dataset, validationFraction);
-        var rng = new System.Random(seed);
-        var train = new List<int>();
-        var validation = new List<int>();
-        foreach (var group in Enumerable.Range(0, dataset.Count).GroupBy(dataset.GetLabel).OrderBy(g => g.Key))
-        {
-            var members = group.ToArray();
-            rng.Shuffle(members);
-            int take = (int)Math.Round(members.Length * validationFraction);
-            validation.AddRange(members[..take]);
-            train.AddRange(members[take..]);
-        }
-        train.Sort();
-        validation.Sort();
-        return (new Subset(dataset, train), new Subset(dataset, validation));
-    }
-
-    private static void Check(IImageDataset dataset, double fraction)
-    {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (fraction is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "the validation fraction must be in (0, 1)");
+        var (train, validation) = SplitPlan.Stratified(dataset.Count, dataset.GetLabel, validationFraction, seed);
+        return (new Subset(dataset, train), new Subset(dataset, validation));
     }
 }

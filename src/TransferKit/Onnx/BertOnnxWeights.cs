@@ -11,7 +11,7 @@ namespace TransferKit.Onnx;
 /// the pooler) are taken as they are. The linear layers' weights are anonymous (e.g. <c>onnx::MatMul_1234</c>)
 /// and stored transposed, [in, out], as the second input of a MatMul; each such MatMul is followed
 /// by the Add of a named bias, whose name (<c>….bias</c> → <c>….weight</c>) names the weight, which
-/// is transposed back to [out, in].
+/// is transposed back to [out, in]. Other initializers (constants, position ids) are left out.
 /// </summary>
 internal static class BertOnnxWeights
 {
@@ -30,20 +30,22 @@ internal static class BertOnnxWeights
                 list.Add(node);
             }
 
+        var matmuls = graph.Nodes.Where(n => n.OpType == "MatMul" && n.Inputs.Count == 2 && graph.Initializers.TryGetValue(n.Inputs[1], out var w) && w.Dims.Length == 2).ToList();
+        var matmulWeights = matmuls.Select(n => n.Inputs[1]).ToHashSet(StringComparer.Ordinal);
         var result = new StateDict();
         try
         {
             foreach (string name in graph.InitializerOrder)
             {
                 var init = graph.Initializers[name];
-                if (!Prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) || !IsFloat(init)) continue;
+                if (matmulWeights.Contains(name) || !Prefixes.Any(p => name.StartsWith(p, StringComparison.Ordinal)) || !IsFloat(init)) continue;
                 if (BertStateDictKeys.Normalize(name) is not { } key || result.ContainsKey(key)) continue;
+                if (!key.EndsWith(".weight", StringComparison.Ordinal) && !key.EndsWith(".bias", StringComparison.Ordinal)) continue;
                 result.Add(key, init.ToTensor(model.SourceName));
             }
-            foreach (var matmul in graph.Nodes.Where(n => n.OpType == "MatMul" && n.Inputs.Count == 2))
+            foreach (var matmul in matmuls)
             {
-                if (!graph.Initializers.TryGetValue(matmul.Inputs[1], out var weight) || weight.Dims.Length != 2) continue;
-                if (result.ContainsKey(matmul.Inputs[1])) continue;
+                var weight = graph.Initializers[matmul.Inputs[1]];
                 var add = consumers.TryGetValue(matmul.Outputs[0], out var users) && users.Count == 1 && users[0].OpType == "Add" ? users[0] : null;
                 string? biasName = add?.Inputs.FirstOrDefault(i => i != matmul.Outputs[0]);
                 if (biasName is null || !biasName.EndsWith(".bias", StringComparison.Ordinal) || !graph.Initializers.ContainsKey(biasName))

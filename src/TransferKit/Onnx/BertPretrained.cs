@@ -90,17 +90,18 @@ public static class BertPretrained
     {
         ArgumentNullException.ThrowIfNull(onnxBytes);
         ArgumentException.ThrowIfNullOrEmpty(sourceName);
-        var model = OnnxModel.Parse(onnxBytes, sourceName);
-        using var weights = BertOnnxWeights.Read(model);
-        return CreateEncoder(config ?? BertConfig.MiniLmL6, weights, sourceName);
+        return FromOnnxModel(OnnxModel.Parse(onnxBytes, sourceName), config);
     }
 
     /// <summary>Reads a BERT exported to ONNX from a file (see <see cref="FromOnnx(byte[], string, BertConfig)"/>).</summary>
-    public static BertModel FromOnnxFile(string path, BertConfig? config = null)
+    public static BertModel FromOnnxFile(string path, BertConfig? config = null) => FromOnnxModel(OnnxModel.Load(path), config);
+
+    /// <summary>The encoder's weights of the graph (a classifier's head and <c>bert.</c> prefix are set aside).</summary>
+    private static BertModel FromOnnxModel(OnnxModel model, BertConfig? config)
     {
-        var model = OnnxModel.Load(path);
         using var weights = BertOnnxWeights.Read(model);
-        return CreateEncoder(config ?? BertConfig.MiniLmL6, weights, path);
+        var (encoder, _) = BertStateDictKeys.Split(weights);
+        return CreateEncoder(config ?? BertConfig.MiniLmL6, encoder, model.SourceName);
     }
 
     private static string ConfigPath(string folder)

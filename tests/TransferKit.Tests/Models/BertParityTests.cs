@@ -30,11 +30,7 @@ public class BertParityTests
         { ModelInputs.TokenTypeIds, r["token_type_ids"].Clone() },
     };
 
-    private static void Near(Tensor expected, Tensor actual, string what)
-    {
-        double d = TensorDiff.MaxAbs(expected, actual);
-        Assert.True(d <= Tolerance, $"{what}: max |difference| {d:g3} > {Tolerance}");
-    }
+    private static void Near(Tensor expected, Tensor actual, string what) => TensorDiff.AssertNear(expected, actual, Tolerance, what);
 
     [PyTorchFact]
     public void HuggingFaceFolderGivesPyTorchsHiddenStatesAndPooledOutputWithPadding()

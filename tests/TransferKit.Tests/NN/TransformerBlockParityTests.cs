@@ -19,11 +19,7 @@ public class TransformerBlockParityTests
     private static StateDict Reference() =>
         TorchSerializer.LoadStateDict(Path.Combine(PythonReference.Fixture("bert_reference.py", "blocks", Torch.NumThreads.ToString()), "reference.pth"));
 
-    private static void Near(Tensor expected, Tensor actual, string what)
-    {
-        double d = TensorDiff.MaxAbs(expected, actual);
-        Assert.True(d <= Tolerance, $"{what}: max |difference| {d:g3} > {Tolerance}");
-    }
+    private static void Near(Tensor expected, Tensor actual, string what) => TensorDiff.AssertNear(expected, actual, Tolerance, what);
 
     private static Tensor Leaf(Tensor t) => t.Clone().RequiresGrad_();
 

@@ -66,6 +66,9 @@ public sealed class BertSelfAttention : Module
         _dropout = config.AttentionProbsDropoutProb;
     }
 
+    /// <summary>Number of attention heads.</summary>
+    public long NumAttentionHeads => _heads;
+
     /// <summary>Attends over hidden states [N, T, H] with an additive mask [N, 1, 1, T] (or null).</summary>
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
@@ -149,6 +152,7 @@ public sealed class BertIntermediate : Module
     {
         ArgumentNullException.ThrowIfNull(config);
         _dense = RegisterModule("dense", new Linear(config.HiddenSize, config.IntermediateSize));
+        Activation = config.HiddenAct;
         _activation = config.HiddenAct switch
         {
             "gelu" => x => Functional.Gelu(x),
@@ -157,6 +161,9 @@ public sealed class BertIntermediate : Module
             _ => throw new ArgumentException($"Unsupported hidden_act '{config.HiddenAct}'.", nameof(config)),
         };
     }
+
+    /// <summary>The activation's Hugging Face name (<c>hidden_act</c>).</summary>
+    public string Activation { get; }
 
     /// <inheritdoc />
     public override Tensor Forward(Tensor input)
