@@ -34,12 +34,6 @@ public class VitParityTests
         return model;
     }
 
-    private static void AssertClose(Tensor expected, Tensor actual, string what, double tolerance = Tolerance)
-    {
-        double diff = TensorDiff.MaxAbs(expected, actual);
-        Assert.True(diff <= tolerance, $"{what}: max |TransferKit - PyTorch| = {diff:G3} > {tolerance:G3}");
-    }
-
     [PyTorchFact]
     public void TorchvisionWeightsGiveTorchvisionsLogitsAndGradients()
     {
@@ -48,16 +42,16 @@ public class VitParityTests
         model.Train();
         using var x = reference["x"].Clone().RequiresGrad_();
         using var logits = model.Forward(x);
-        AssertClose(reference["logits"], logits, "logits");
+        TensorDiff.AssertNear(reference["logits"], logits, Tolerance, "logits");
         using var loss = Functional.CrossEntropy(logits, reference["target"]);
-        AssertClose(reference["loss"], loss, "loss");
+        TensorDiff.AssertNear(reference["loss"], loss, Tolerance, "loss");
         loss.Backward();
-        using (var gradInput = x.Grad!) AssertClose(reference["grad_input"], gradInput, "gradient of the input");
+        using (var gradInput = x.Grad!) TensorDiff.AssertNear(reference["grad_input"], gradInput, Tolerance, "gradient of the input");
         int compared = 0;
         foreach (var (name, p) in model.NamedParameters())
         {
             using var grad = p.Grad ?? throw new Xunit.Sdk.XunitException($"{name} has no gradient");
-            AssertClose(reference["grad." + name], grad, "gradient of " + name);
+            TensorDiff.AssertNear(reference["grad." + name], grad, Tolerance, "gradient of " + name);
             compared++;
         }
         Assert.Equal(reference.Keys.Count(k => k.StartsWith("grad.", StringComparison.Ordinal)), compared);
@@ -70,7 +64,7 @@ public class VitParityTests
         using var model = TinyModelFrom("tiny_hf.pth", VitKeyLayout.HuggingFace);
         model.Eval();
         using var logits = model.Forward(reference["x"]);
-        AssertClose(reference["logits"], logits, "logits from Hugging Face keys");
+        TensorDiff.AssertNear(reference["logits"], logits, Tolerance, "logits from Hugging Face keys");
     }
 
     [PyTorchFact]
@@ -96,7 +90,7 @@ public class VitParityTests
         model.LoadWeights(backbone);
         model.Eval();
         using var features = model.ForwardFeatures(reference["x"]);
-        AssertClose(reference["features"], features, "[CLS] features");
+        TensorDiff.AssertNear(reference["features"], features, Tolerance, "[CLS] features");
         TensorDiff.AssertIdentical(headBefore, model.Head.NamedParameters().First(p => p.Name == "weight").Parameter, "head weight");
     }
 
@@ -106,12 +100,12 @@ public class VitParityTests
         using var state = TorchSerializer.LoadStateDict(Tiny("tiny_tv.pth"));
         using var reference = TorchSerializer.LoadStateDict(Tiny("tiny_ref.pth"));
         using var resized = VitPositionEmbedding.Interpolate(state["encoder.pos_embedding"], 6);
-        AssertClose(reference["pos_48"], resized, "position embeddings at 48 px", 1e-6);
+        TensorDiff.AssertNear(reference["pos_48"], resized, 1e-6, "position embeddings at 48 px");
 
         using var model = TinyModelFrom("tiny_tv.pth", VitKeyLayout.Torchvision, imageSize: 48);
         model.Eval();
         using var logits = model.Forward(reference["x48"]);
-        AssertClose(reference["logits_48"], logits, "logits at 48 px");
+        TensorDiff.AssertNear(reference["logits_48"], logits, Tolerance, "logits at 48 px");
     }
 
     /// <summary>Real ViT-B/16 size (86 M parameters; the fixture writes a 330 MB file once).</summary>
@@ -126,7 +120,7 @@ public class VitParityTests
             model.Train();
             using var x = reference["x"].Clone().RequiresGrad_();
             using var logits = model.Forward(x);
-            AssertClose(reference["logits"], logits, "vit_b_16 logits");
+            TensorDiff.AssertNear(reference["logits"], logits, Tolerance, "vit_b_16 logits");
             using var loss = Functional.CrossEntropy(logits, reference["target"]);
             loss.Backward();
             using var gradInput = x.Grad!;
@@ -152,7 +146,7 @@ public class VitParityTests
             Assert.Equal(new[] { 0.5, 0.5, 0.5 }, model.Preprocessing.Mean);
             model.Eval();
             using var logits = model.Forward(reference["x"]);
-            AssertClose(reference["logits"], logits, "vit_b_16 logits from Hugging Face keys");
+            TensorDiff.AssertNear(reference["logits"], logits, Tolerance, "vit_b_16 logits from Hugging Face keys");
         }
         finally
         {
