@@ -18,10 +18,10 @@ public static class ModelRegistry
         ("mobilenet_v2", n => new MobileNetV2(n)),
         ("mobilenet_v3_large", n => MobileNetV3.Large(n)),
         ("efficientnet_b0", n => EfficientNet.B0(n)),
-        (VisionTransformer.B16Name, n => new VisionTransformer(VitConfig.B16 with { NumClasses = n })),
-        (VisionTransformer.TinyName, n => new VisionTransformer(VitConfig.Tiny with { NumClasses = n }, VisionTransformer.TinyName)),
         (SmallCnn.ArchitectureName, n => new SmallCnn(n)),
         (MLNetResNet.Architecture, n => MLNetResNet.Create(n)),
+        (VisionTransformer.B16Name, n => new VisionTransformer(VitConfig.B16 with { NumClasses = n })),
+        (VisionTransformer.TinyName, n => new VisionTransformer(VitConfig.Tiny with { NumClasses = n }, VisionTransformer.TinyName)),
     };
 
     private static (string Name, Func<long, ClassifierModel> Create)[] Entries => Volatile.Read(ref _entries);

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using TransferKit.Engine;
 using TransferKit.Models;
 using TransferKit.NN;
+using static TransferKit.Onnx.OnnxTransformerOps;
 
 namespace TransferKit.Onnx;
 
@@ -71,21 +72,7 @@ public static class BertOnnxExport
     private static NotSupportedException Unsupported(OnnxGraphBuilder g, string detail) =>
         new($"Cannot export '{(g.CurrentPath.Length > 0 ? g.CurrentPath : "the model")}' to ONNX: {detail}.");
 
-    private static string Ints(OnnxGraphBuilder g, params long[] values) => g.Node("Constant", Array.Empty<string>(), ("value_ints", values));
-
-    private static string Scalar(OnnxGraphBuilder g, string name, float value) => g.Initializer(name, Array.Empty<long>(), new[] { value });
-
     private static Tensor Parameter(Module m, string name) => m.NamedParameters(recurse: false).First(p => p.Name == name).Parameter;
-
-    /// <summary>x W^T + b for inputs of any rank (MatMul with the transposed weight, then Add).</summary>
-    private static OnnxValue Linear(OnnxGraphBuilder g, Module module, string path, OnnxValue x)
-    {
-        var linear = (Linear)module;
-        using var transposed = linear.Weight.T();
-        string y = g.Node("MatMul", new[] { x.Name, g.Initializer(path + ".weight_t", transposed) });
-        if (linear.Bias is { } bias) y = g.Node("Add", new[] { y, g.Initializer(path + ".bias", bias) });
-        return new OnnxValue(y, x.Shape.Take(x.Shape.Count - 1).Append(linear.OutFeatures).ToArray());
-    }
 
     private static OnnxValue EmitEmbedding(Module module, OnnxValue x, OnnxGraphBuilder g)
     {
@@ -122,11 +109,7 @@ public static class BertOnnxExport
         var y = Linear(g, module.GetSubmodule("dense"), "dense", x);
         string activated = intermediate.Activation switch
         {
-            "gelu" => g.Node("Mul", new[]
-            {
-                g.Node("Mul", new[] { y.Name, Scalar(g, "half", 0.5f) }),
-                g.Node("Add", new[] { g.Node("Erf", new[] { g.Node("Div", new[] { y.Name, Scalar(g, "sqrt2", MathF.Sqrt(2)) }) }), Scalar(g, "one", 1f) }),
-            }),
+            "gelu" => GeluErf(g, y.Name),
             "relu" => g.Node("Relu", new[] { y.Name }),
             _ => throw Unsupported(g, $"the activation '{intermediate.Activation}' has no ONNX emitter (gelu and relu do)"),
         };
