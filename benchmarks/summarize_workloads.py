@@ -34,6 +34,7 @@ ORDER = [
     ("featcache_epoch1_s", "feature cache: epoch 1 (compute + head epoch)"),
     ("featcache_later_epoch_ms", "feature cache: later epoch (head on cached features)"),
     ("featcache_recompute_epoch_s", "epoch recomputing the frozen backbone"),
+    ("minilm_train_b32_t64", "BERT-MiniLM fine-tuning step, batch 32 x 64 tokens, AdamW"),
 ]
 
 

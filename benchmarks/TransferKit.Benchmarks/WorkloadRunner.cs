@@ -19,7 +19,7 @@ namespace Benchmarks;
 public static class WorkloadRunner
 {
     /// <summary>Workload groups in run order (what <c>--only</c> selects).</summary>
-    public static readonly string[] Groups = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache"];
+    public static readonly string[] Groups = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache", "bert_b32"];
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -88,6 +88,9 @@ public static class WorkloadRunner
                     break;
                 case "feature_cache":
                     FeatureCacheEpochs(Path.Combine(data, "train"), weights, Add);
+                    break;
+                case "bert_b32":
+                    using (var w = BertWorkloads.MiniLmTrainStep(32, 64)) Add("minilm_train_b32_t64", Time(w.Run, 1, 5).Scaled(1e3, "ms"));
                     break;
             }
         }

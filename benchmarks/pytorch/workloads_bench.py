@@ -25,7 +25,7 @@ import torch.nn.functional as F
 import torchvision
 from torchvision import datasets, transforms
 
-GROUPS = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache"]
+GROUPS = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache", "bert_b32"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
@@ -238,6 +238,38 @@ def feature_cache(root, weights):
     add("featcache_recompute_epoch_s", epochs, "s")
 
 
+def minilm_train(batch, tokens):
+    """BertWorkloads.MiniLmTrainStep: all-MiniLM-L6-v2's architecture (random weights) as a 2-class classifier
+    with mean pooling, training mode, AdamW(5e-5, weight decay 0.01), fixed right-padded token ids. The model
+    is the reference BERT of the parity tests (Hugging Face's modules and operations; transformers is not
+    installed here)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "TransferKit.Tests", "Fixtures"))
+    import bert_reference
+    torch.manual_seed(0)
+    config = dict(bert_reference.CONFIG, vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
+                  intermediate_size=1536, max_position_embeddings=512)
+    model = bert_reference.BertForSequenceClassification(config, 2)
+    model.mean_pooling = True
+    model.train()
+    ids = torch.zeros(batch, tokens, dtype=torch.long)
+    mask = torch.zeros(batch, tokens, dtype=torch.long)
+    for n in range(batch):
+        length = max(2, tokens - 2 * (n % 16))
+        for t in range(length):
+            ids[n, t] = 101 if t == 0 else 102 if t == length - 1 else 1000 + (n * 131 + t * 17) % 29000
+            mask[n, t] = 1
+    types = torch.zeros(batch, tokens, dtype=torch.long)
+    labels = torch.arange(batch) % 2
+    opt = torch.optim.AdamW(model.parameters(), lr=5e-5, weight_decay=0.01)
+
+    def step():
+        opt.zero_grad()
+        logits, _ = model(ids, mask, types)
+        F.cross_entropy(logits, labels).backward()
+        opt.step()
+    return [t * 1e3 for t in timed(step, 1, 5)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", default=",".join(GROUPS))
@@ -283,6 +315,8 @@ def main():
             data_pipeline(os.path.join(data, "train"))
         elif g == "feature_cache":
             feature_cache(os.path.join(data, "train"), weights)
+        elif g == "bert_b32":
+            add("minilm_train_b32_t64", minilm_train(32, 64), "ms")
     env["loadavg_end"] = loadavg()
     if a.json:
         with open(a.json, "w") as f:

@@ -122,6 +122,13 @@ internal static class TensorDiff
         return diff / expected.Abs().Max().To(ScalarType.Float64).Item<double>();
     }
 
+    /// <summary>Asserts equal shapes and max |actual - expected| within <paramref name="tolerance"/>.</summary>
+    public static void AssertNear(Tensor expected, Tensor actual, double tolerance, string what)
+    {
+        double d = MaxAbs(expected, actual);
+        Assert.True(d <= tolerance, $"{what}: max |difference| {d:g3} > {tolerance}");
+    }
+
     /// <summary>Asserts equal dtype, shape and values, bit for bit (NaN-free tensors).</summary>
     public static void AssertIdentical(Tensor expected, Tensor actual, string what)
     {

@@ -20,6 +20,8 @@ public static class ModelRegistry
         ("efficientnet_b0", n => EfficientNet.B0(n)),
         (SmallCnn.ArchitectureName, n => new SmallCnn(n)),
         (MLNetResNet.Architecture, n => MLNetResNet.Create(n)),
+        (VisionTransformer.B16Name, n => new VisionTransformer(VitConfig.B16 with { NumClasses = n })),
+        (VisionTransformer.TinyName, n => new VisionTransformer(VitConfig.Tiny with { NumClasses = n }, VisionTransformer.TinyName)),
     };
 
     private static (string Name, Func<long, ClassifierModel> Create)[] Entries => Volatile.Read(ref _entries);

@@ -24,19 +24,24 @@ internal static class PretrainedModels
         ArgumentNullException.ThrowIfNull(readStateDict);
         var stateDict = WeightFormats.Read(path, weights, readStateDict);
         ClassifierModel? model = null;
+        IReadOnlyDictionary<string, Tensor>? own = null;
         try
         {
             // A file of the same architecture may have been trained with another number of classes
             // (a user's own checkpoint given as an explicit file): build the head the file has.
             model = ModelRegistry.Create(weights.Architecture, weights.Categories.Count);
-            long fileClasses = stateDict.TryGetValue(model.HeadPath + ".weight", out var headWeight) && headWeight.NDim == 2
+            own = InOwnKeys(model, stateDict);
+            long fileClasses = own.TryGetValue(model.HeadPath + ".weight", out var headWeight) && headWeight.NDim == 2
                 ? headWeight.Size(0) : weights.Categories.Count;
             if (fileClasses != weights.Categories.Count)
             {
+                DisposeTranslation(own, stateDict);
+                own = null;
                 model.Dispose();
                 model = ModelRegistry.Create(weights.Architecture, fileClasses);
+                own = InOwnKeys(model, stateDict);
             }
-            model.LoadStateDict(stateDict, strict: true);
+            model.LoadStateDict(own, strict: true);
             return model;
         }
         catch
@@ -46,8 +51,22 @@ internal static class PretrainedModels
         }
         finally
         {
+            if (own is not null) DisposeTranslation(own, stateDict);
             foreach (var t in stateDict.Values) t.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The file's state dict in the model's keys: models whose weights come in several key layouts
+    /// (<see cref="VisionTransformer"/>: torchvision's and Hugging Face's) translate it.
+    /// </summary>
+    private static IReadOnlyDictionary<string, Tensor> InOwnKeys(ClassifierModel model, IReadOnlyDictionary<string, Tensor> stateDict) =>
+        model is VisionTransformer vit ? vit.ToOwnKeys(stateDict) : stateDict;
+
+    private static void DisposeTranslation(IReadOnlyDictionary<string, Tensor> own, IReadOnlyDictionary<string, Tensor> stateDict)
+    {
+        if (ReferenceEquals(own, stateDict)) return;
+        foreach (var t in own.Values) t.Dispose();
     }
 
     /// <summary>The number of outputs of a model's head (its final Linear layer's weight rows).</summary>

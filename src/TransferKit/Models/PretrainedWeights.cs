@@ -149,7 +149,8 @@ public static class PretrainedCatalog
         W("mobilenet_v3_large", "IMAGENET1K_V2", "mobilenet_v3_large-5c1a4163.pth", "5c1a4163", 5_483_032, 232, 75.274, 92.566, true),
         W("efficientnet_b0", "IMAGENET1K_V1", "efficientnet_b0_rwightman-3dd342df.pth", "3dd342df", 5_288_548, 256, 77.692, 93.532, true)
             with { Interpolation = InterpolationMode.Bicubic },
-    }.Concat(MLNetResNet.Weights()).ToArray());
+    }.Concat(MLNetResNet.Weights()).Append(
+        W("vit_b_16", "IMAGENET1K_V1", "vit_b_16-c867db91.pth", "c867db91", 86_567_656, 256, 81.072, 95.318, true)).ToArray());
 
     /// <summary>The catalogued weights of one architecture (empty when there are none).</summary>
     public static IEnumerable<PretrainedWeights> For(string architecture) => All.Where(w => w.Architecture == architecture);

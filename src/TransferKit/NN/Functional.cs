@@ -6,7 +6,7 @@ namespace TransferKit.NN;
 /// Stateless neural-network functions, PyTorch's <c>torch.nn.functional</c>. Layers in this
 /// namespace call these; users can call them directly in custom modules.
 /// </summary>
-public static unsafe class Functional
+public static unsafe partial class Functional
 {
     /// <summary>y = x Wᵀ + b.</summary>
     public static Tensor Linear(Tensor input, Tensor weight, Tensor? bias = null)

@@ -56,6 +56,20 @@ public abstract partial class Module : IDisposable
     }
 
     /// <summary>
+    /// Registers a parameter that another module owns as this module's too, leaving requires_grad
+    /// as it is: <c>TransferModel</c> mirrors the parameters its network holds directly (a ViT's
+    /// <c>class_token</c>) this way, as it mirrors the network's children.
+    /// </summary>
+    internal void ShareParameter(string name, Tensor tensor)
+    {
+        ValidateName(name);
+        Set(_parameters, name, tensor);
+    }
+
+    /// <summary>This module's own parameter <paramref name="name"/> (not a descendant's), or null.</summary>
+    internal Tensor? OwnParameter(string name) => Find(_parameters, name);
+
+    /// <summary>
     /// Registers (or replaces) a buffer: state saved in the state dict but not trained, such as
     /// BatchNorm's running statistics. The module takes ownership.
     /// </summary>

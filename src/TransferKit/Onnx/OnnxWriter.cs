@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace TransferKit.Onnx;
 
+/// <summary>A graph input or output: its name, the value it is (for outputs), element type and dimensions (long or named string).</summary>
+internal sealed record OnnxGraphIO(string Name, string Value, OnnxDataType Type, IReadOnlyList<object> Dims);
+
 /// <summary>Serialises an exported graph as an ONNX ModelProto (IR version 8, opset <see cref="OnnxExport.Opset"/>).</summary>
 internal static class OnnxWriter
 {
@@ -9,15 +12,28 @@ internal static class OnnxWriter
 
     public static void Write(string path, OnnxGraphBuilder graph, OnnxValue input, OnnxValue output, string outputName, IReadOnlyList<(string Key, string Value)> metadata)
     {
+        static object[] Batched(IReadOnlyList<long> perSample) => perSample.Select(d => (object)d).Prepend("batch").ToArray();
+        Write(path, graph, new[] { new OnnxGraphIO(input.Name, input.Name, OnnxDataType.Float, Batched(input.Shape)) },
+              new[] { new OnnxGraphIO(outputName, output.Name, OnnxDataType.Float, Batched(output.Shape)) }, metadata);
+    }
+
+    /// <summary>
+    /// Writes a graph with several inputs and outputs; each output is an Identity of the value it names.
+    /// Dimensions are a <c>long</c> (fixed) or a <c>string</c> (a named dynamic dimension).
+    /// </summary>
+    public static void Write(string path, OnnxGraphBuilder graph, IReadOnlyList<OnnxGraphIO> inputs, IReadOnlyList<OnnxGraphIO> outputs,
+                             IReadOnlyList<(string Key, string Value)> metadata)
+    {
         var g = new ProtoWriter();
         foreach (var node in graph.Nodes)
             g.Message(1, Node(node.OpType, node.Name, node.Inputs, node.Outputs, node.Attributes));
-        g.Message(1, Node("Identity", outputName, new[] { output.Name }, new[] { outputName }, new List<(string, object)>()));
+        foreach (var output in outputs)
+            g.Message(1, Node("Identity", output.Name, new[] { output.Value }, new[] { output.Name }, new List<(string, object)>()));
         g.String(2, "TransferKit");
         foreach (var (name, dims, values) in graph.Initializers)
             g.Message(5, Tensor(name, dims, OnnxDataType.Float, MemoryMarshal.AsBytes(values.AsSpan())));
-        g.Message(11, ValueInfo(input.Name, input.Shape));
-        g.Message(12, ValueInfo(outputName, output.Shape));
+        foreach (var input in inputs) g.Message(11, ValueInfo(input.Name, input.Type, input.Dims));
+        foreach (var output in outputs) g.Message(12, ValueInfo(output.Name, output.Type, output.Dims));
 
         var model = new ProtoWriter();
         model.Int64(1, IrVersion);
@@ -98,20 +114,18 @@ internal static class OnnxWriter
     }
 
     // ValueInfoProto: name 1, type 2 → TypeProto.tensor_type 1 → elem_type 1, shape 2 → dim 1 → dim_value 1 | dim_param 2.
-    private static ProtoWriter ValueInfo(string name, IReadOnlyList<long> perSampleShape)
+    private static ProtoWriter ValueInfo(string name, OnnxDataType elementType, IReadOnlyList<object> dims)
     {
         var shape = new ProtoWriter();
-        var batch = new ProtoWriter();
-        batch.String(2, "batch");
-        shape.Message(1, batch);
-        foreach (long d in perSampleShape)
+        foreach (object d in dims)
         {
             var dim = new ProtoWriter();
-            dim.Int64(1, d);
+            if (d is string param) dim.String(2, param);
+            else dim.Int64(1, Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture));
             shape.Message(1, dim);
         }
         var tensorType = new ProtoWriter();
-        tensorType.Int64(1, (long)OnnxDataType.Float);
+        tensorType.Int64(1, (long)elementType);
         tensorType.Message(2, shape);
         var type = new ProtoWriter();
         type.Message(1, tensorType);

@@ -108,7 +108,11 @@ public sealed class ModelBuilder
         var network = PretrainedModels.Create(weights, path, p => TorchSerializer.LoadStateDict(p));
         long classes = network.HeadOutFeatures();
         var fileLabels = classes == weights.Categories.Count ? weights.Categories : TransferModel.GenericLabels(classes);
-        var builder = new ModelBuilder(network, fileLabels, Preprocessing.For(weights));
+        // Hugging Face ViT weights expect Hugging Face's preprocessing, whatever the catalog entry's.
+        var preprocessing = network is VisionTransformer { LoadedLayout: VitKeyLayout.HuggingFace } vit
+            ? Preprocessing.HuggingFaceVit(vit.Config.ImageSize)
+            : Preprocessing.For(weights);
+        var builder = new ModelBuilder(network, fileLabels, preprocessing);
         return labels is null ? builder : builder.ReplaceHead(labels);
     }
 

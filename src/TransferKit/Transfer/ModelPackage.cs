@@ -39,6 +39,7 @@ public static class ModelPackage
                 ["mean"] = new JsonArray(model.Preprocessing.Mean.Select(v => (JsonNode?)v).ToArray()),
                 ["std"] = new JsonArray(model.Preprocessing.Std.Select(v => (JsonNode?)v).ToArray()),
                 ["interpolation"] = model.Preprocessing.Interpolation.Name(),
+                ["center_crop"] = model.Preprocessing.CenterCrop,
             },
             ["batch_norm_policy"] = model.BatchNormPolicy.ToString(),
             ["custom_head"] = model.HasCustomHead ? model.Head.TypeName : null,
@@ -127,6 +128,8 @@ public static class ModelPackage
                 Interpolation = p["interpolation"]?.GetValue<string>() is { } mode
                     ? Enum.GetValues<InterpolationMode>().FirstOrDefault(m => m.Name() == mode, (InterpolationMode)(-1))
                     : InterpolationMode.Bilinear,
+                // Absent in packages written before it was recorded: they all centre-cropped.
+                CenterCrop = p["center_crop"]?.GetValue<bool>() ?? true,
             };
             preprocessing.Validate();
             return new PackageInfo(n["architecture"]!.GetValue<string>(), labels, preprocessing,

@@ -65,10 +65,18 @@ public sealed class TransferModel : Module
     public override string TypeName => $"TransferModel[{Architecture}]";
 
     /// <inheritdoc />
-    public override Tensor Forward(Tensor input) => Network.Forward(input);
+    public override Tensor Forward(Tensor input)
+    {
+        SyncOwnParameters();
+        return Network.Forward(input);
+    }
 
     /// <summary>The backbone's output (the head's input) for a batch.</summary>
-    public Tensor ForwardFeatures(Tensor input) => Network.ForwardFeatures(input);
+    public Tensor ForwardFeatures(Tensor input)
+    {
+        SyncOwnParameters();
+        return Network.ForwardFeatures(input);
+    }
 
     /// <summary>
     /// Sets training mode and applies <see cref="BatchNormPolicy"/>. Unless the policy is
@@ -282,6 +290,18 @@ public sealed class TransferModel : Module
 
     private void SyncChildren()
     {
+        // Parameters the network holds directly (a ViT's class_token) are this model's too, first, as in its state dict.
+        foreach (var (name, p) in Network.NamedParameters(recurse: false)) ShareParameter(name, p);
         foreach (var (name, child) in Network.NamedChildren()) RegisterModule(name, child);
+    }
+
+    /// <summary>
+    /// Hands this model's mirrors of the network's own parameters back to the network when they were
+    /// replaced here (<see cref="Module.To(Engine.Device)"/> converts this model's slots, not the network's).
+    /// </summary>
+    private void SyncOwnParameters()
+    {
+        foreach (var (name, p) in NamedParameters(recurse: false))
+            if (!ReferenceEquals(Network.OwnParameter(name), p)) Network.ShareParameter(name, p);
     }
 }
