@@ -112,6 +112,7 @@ public sealed class Trainer
         var callbacks = builtIns.Concat(_userCallbacks).Concat(writers).ToArray();
         CheckStateKeys(callbacks);
         var context = new TrainerContext(model, optimizer, _options, history, monitor, higherIsBetter, _logger, cancellationToken) { Callbacks = callbacks };
+        using var stepFormat = TrainingStepFormat.Enter(_options, model, _logger);
         try
         {
             foreach (var c in callbacks) c.OnFitStart(context);
@@ -131,9 +132,9 @@ public sealed class Trainer
                 context.Epoch = epoch;
                 foreach (var c in callbacks) c.OnEpochStart(context);
                 var learningRates = optimizer.ParamGroups.Select(g => g.LearningRate).ToArray();
-                var trainMetrics = TrainEpoch(context, train, loss, skipBatches, callbacks);
+                var trainMetrics = TrainEpoch(context, train, loss, skipBatches, callbacks, stepFormat);
                 skipBatches = 0;
-                var valMetrics = validation is null ? null : RunEvaluation(model, validation, loss, context, callbacks);
+                var valMetrics = validation is null ? null : RunEvaluation(model, validation, loss, context, callbacks, stepFormat);
                 context.TrainMetrics = trainMetrics;
                 context.ValidationMetrics = valMetrics;
                 foreach (var c in callbacks) c.OnValidationEnd(context);
@@ -188,7 +189,7 @@ public sealed class Trainer
             _logger.LogWarning("The checkpoint {Path} holds state for callback '{Key}', which this run does not have", resume.Path, key);
     }
 
-    private PhaseMetrics TrainEpoch(TrainerContext context, IEnumerable<Batch> train, TrainingLoss loss, int skipBatches, TrainerCallback[] callbacks)
+    private PhaseMetrics TrainEpoch(TrainerContext context, IEnumerable<Batch> train, TrainingLoss loss, int skipBatches, TrainerCallback[] callbacks, TrainingStepFormat stepFormat)
     {
         var model = context.Model;
         var optimizer = context.Optimizer;
@@ -221,9 +222,10 @@ public sealed class Trainer
                 using (var scope = Torch.NewDisposeScope())
                 {
                     foreach (var c in callbacks) c.OnBatchStart(context);
-                    using (_options.UseBFloat16Autocast ? Torch.Autocast() : (IDisposable?)null)
+                    var inputs = stepFormat.Prepare(batch.Inputs);
+                    using (stepFormat.EnterAutocast())
                     {
-                        var outputs = model.Forward(batch.Inputs).To(ScalarType.Float32);
+                        var outputs = model.Forward(inputs).To(ScalarType.Float32);
                         if (batchIndex == skipBatches) CheckClassCount(outputs, train);
                         context.Outputs = outputs;
                         context.Loss = loss.Compute(outputs, batch, TrainingPhase.Train);
@@ -286,7 +288,8 @@ public sealed class Trainer
         foreach (var c in callbacks) c.OnAfterOptimizerStep(context);
     }
 
-    private PhaseMetrics RunEvaluation(Module model, IEnumerable<Batch> data, TrainingLoss loss, TrainerContext? context, IReadOnlyList<TrainerCallback> callbacks)
+    private PhaseMetrics RunEvaluation(Module model, IEnumerable<Batch> data, TrainingLoss loss, TrainerContext? context, IReadOnlyList<TrainerCallback> callbacks,
+        TrainingStepFormat? stepFormat = null)
     {
         bool wasTraining = model.Training;
         model.Eval();
@@ -308,7 +311,7 @@ public sealed class Trainer
                 using (batch)
                 using (var scope = Torch.NewDisposeScope())
                 {
-                    var outputs = model.Forward(batch.Inputs).To(ScalarType.Float32);
+                    var outputs = model.Forward(stepFormat?.Prepare(batch.Inputs) ?? batch.Inputs).To(ScalarType.Float32);
                     accumulator.Add(outputs, batch, loss.Compute(outputs, batch, TrainingPhase.Validate).Item<double>());
                 }
                 batchIndex++;

@@ -64,8 +64,15 @@ public sealed record TrainerOptions
     /// <summary>Clip the global gradient norm to this value before each step; null disables clipping.</summary>
     public double? MaxGradientNorm { get; init; }
 
-    /// <summary>Run forward passes under bf16 CPU autocast.</summary>
+    /// <summary>Run forward passes under bf16 CPU autocast (also when <see cref="CpuStep"/> picks float32).</summary>
     public bool UseBFloat16Autocast { get; init; }
+
+    /// <summary>
+    /// Memory format and precision of the training step (default <see cref="CpuStepMode.Auto"/>:
+    /// channels_last + bf16 autocast for convolutional models on CPUs with native bf16, float32
+    /// otherwise; the choice is logged when training starts). <see cref="CpuStepMode.Float32"/> turns it off.
+    /// </summary>
+    public CpuStepMode CpuStep { get; init; } = CpuStepMode.Auto;
 
     /// <summary>
     /// Where to write a training checkpoint after every epoch (and when cancelled), atomically;
@@ -89,6 +96,7 @@ public sealed record TrainerOptions
             .Require(MaxGradientNorm is not <= 0, $"MaxGradientNorm must be positive (was {MaxGradientNorm}).")
             .Require(EarlyStoppingPatience is not < 0, $"EarlyStoppingPatience must be >= 0 (was {EarlyStoppingPatience}).")
             .Require(EarlyStoppingMinDelta >= 0, $"EarlyStoppingMinDelta must be >= 0 (was {EarlyStoppingMinDelta}).")
+            .Require(Enum.IsDefined(CpuStep), $"CpuStep {(int)CpuStep} is not a CpuStepMode.")
             .Require(TopK >= 1, $"TopK must be at least 1 (was {TopK}).")
             .Require(Metrics is not null && Metrics.All(m => m is not null), "Metrics must not be or contain null.")
             .Require(Callbacks is not null && Callbacks.All(c => c is not null), "Callbacks must not be or contain null.")

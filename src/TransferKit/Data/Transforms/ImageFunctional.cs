@@ -24,7 +24,7 @@ public static partial class ImageFunctional
     /// The result is a permuted view sharing the input's memory (a new tensor owner; nothing is
     /// copied), so the next transform reads the decoder's buffer in place: the crop-and-resize
     /// kernels do so directly, and transforms that compute new pixels otherwise return contiguous
-    /// tensors. Call <see cref="Tensor.Contiguous"/> on the result for a compact copy.
+    /// tensors. Call <see cref="Tensor.Contiguous()"/> on the result for a compact copy.
     /// </remarks>
     public static Tensor FromHwc(Tensor image)
     {
