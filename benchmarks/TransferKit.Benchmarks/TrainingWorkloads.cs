@@ -46,6 +46,43 @@ public static class TrainingWorkloads
     }
 
     /// <summary>
+    /// The same ResNet-18 step as <see cref="ResNet18TrainStep"/> as <see cref="Trainer"/> runs it by default
+    /// (<see cref="TrainerOptions.CpuStep"/> = <see cref="CpuStepMode.Auto"/>): on a CPU with native bf16 the
+    /// weights in channels_last, the input converted to channels_last every step, forward and loss under bf16
+    /// autocast; float32 elsewhere. <paramref name="mode"/> receives the mode picked.
+    /// </summary>
+    public static Workload ResNet18DefaultTrainStep(int batch, out CpuStepMode mode)
+    {
+        Torch.ManualSeed(0);
+        var model = ResNet.ResNet18(1000);
+        model.Train();
+        var x = Torch.Randn(batch, 3, 224, 224).DetachFromDisposeScope();
+        var y = Torch.RandInt(0, 1000, new long[] { batch }).DetachFromDisposeScope();
+        var optimizer = new SGD(model.Parameters(), 1e-3, momentum: 0.9);
+        var format = TrainingStepFormat.Enter(new TrainerOptions(), model, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        mode = format.Mode;
+        var inputs = new ModelInputs(ModelInputs.PixelValues, x);
+        return new Workload(() =>
+        {
+            optimizer.ZeroGrad();
+            using var scope = Torch.NewDisposeScope();
+            var prepared = format.Prepare(inputs);
+            Tensor loss;
+            using (format.EnterAutocast())
+                loss = Functional.CrossEntropy(model.Forward(prepared).To(ScalarType.Float32), y);
+            loss.Backward();
+            optimizer.Step();
+        }, () =>
+        {
+            format.Dispose();
+            optimizer.Dispose();
+            model.Dispose();
+            inputs.Dispose();
+            y.Dispose();
+        });
+    }
+
+    /// <summary>
     /// A training step of ResNet-18 with its backbone frozen and a new fc Linear(512, 2), built as
     /// users do (<c>ModelBuilder.FromArchitecture("resnet18").FreezeBackbone().ReplaceHead(2)</c>);
     /// only fc is in the optimizer. <paramref name="policy"/> decides whether the frozen BatchNorm
