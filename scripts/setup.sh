@@ -14,6 +14,7 @@ packages=(
   libopenblas0-pthread  # multi-threaded BLAS for Linear layers (the default reference BLAS is single-threaded)
   libjpeg62-turbo-dev   # JPEG decoding in the shim (libjpeg-turbo, the library Pillow uses)
   libpng-dev            # PNG decoding in the shim
+  libgloo-dev           # Gloo headers: the shim's data-parallel training (c10d ProcessGroupGloo, src/distributed.cpp)
 )
 for arg in "$@"; do
   case "$arg" in
