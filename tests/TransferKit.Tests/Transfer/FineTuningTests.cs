@@ -28,7 +28,8 @@ public class FineTuningTests
     {
         var shapes = new SyntheticShapesDataset(Three, 48, 32, seed: 2);
         var loaderOptions = new DataLoaderOptions { BatchSize = 8, Shuffle = true, Seed = 4 };
-        var trainerOptions = new TrainerOptions { Epochs = 3, MonitorMetric = "train_loss", RestoreBestWeights = false };
+        // float32 on both sides: the cache holds float32 features (the default step would run the frozen backbone in bf16 on CPUs with native bf16).
+        var trainerOptions = new TrainerOptions { Epochs = 3, MonitorMetric = "train_loss", RestoreBestWeights = false, CpuStep = CpuStepMode.Float32 };
 
         using var uncached = FrozenSmallCnn(7);
         var loader = new DataLoader(shapes, loaderOptions, uncached.Preprocessing.EvalTransform());
