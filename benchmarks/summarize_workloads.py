@@ -22,6 +22,7 @@ ORDER = [
     ("mlp_trainer_step", "MLP step through Trainer.Fit vs the tutorial loop (loss + accuracy read per batch)"),
     ("resnet18_train_b4", "ResNet-18 train step, batch 4"),
     ("resnet18_train_b32", "ResNet-18 train step, batch 32"),
+    ("resnet18_train_b32_fast", "ResNet-18 train step b32: TK default step / PyTorch channels_last + bf16 autocast"),
     ("resnet18_frozen_b32_bneval", "frozen backbone step b32, backbone BN in eval mode"),
     ("resnet18_frozen_b32_bntrain", "frozen backbone step b32, backbone BN in train mode"),
     ("state_dict_load", "resnet18 .pth load + load_state_dict"),
@@ -94,6 +95,14 @@ def main():
     if cross:
         print(f"\nFrozen backbone step, each library's default (TransferKit: BN in eval mode; PyTorch as pytorch_baseline.py: "
               f"model.train()): TK/PyTorch {statistics.median(cross):.2f} (per round {', '.join(f'{x:.2f}' for x in cross)}).")
+
+    # TransferKit's default step (channels_last + bf16 on CPUs with native bf16) against PyTorch's default fp32 step.
+    fast = [fig(r, "tk", "resnet18_train_b32_fast")["median"] / fig(r, "py", "resnet18_train_b32")["median"]
+            for r in rs if fig(r, "tk", "resnet18_train_b32_fast") and fig(r, "py", "resnet18_train_b32")]
+    if fast:
+        modes = sorted({rounds[r]["tk"]["env"].get("default_cpu_step", "?") for r in rs if "tk" in rounds[r]})
+        print(f"\nResNet-18 train step b32, TransferKit's default step ({', '.join(modes)}) / PyTorch's default fp32 step: "
+              f"{statistics.median(fast):.2f} (per round {', '.join(f'{x:.2f}' for x in fast)}).")
 
     # The feature cache's speed-up, per round: recomputing epoch / later epoch.
     sp = []

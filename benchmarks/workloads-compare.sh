@@ -8,15 +8,16 @@
 #
 # ROUNDS defaults to 3. Both sides get the same OMP_WAIT_POLICY (default PASSIVE, which TransferKit
 # picks for itself when the variable is unset) and 2 intra-op threads. Groups: mlp, trainer (the MLP through Trainer.Fit), resnet_b4,
-# resnet_b32, frozen, state_dict, data, feature_cache, bert_b32 (default: all; about 3 minutes a
-# round on 2 cores). Results go to benchmarks/results/workloads-<UTC time>/ (ignored by git): the raw
+# resnet_b32, resnet_b32_fast (TransferKit's default step, channels_last + bf16 autocast on CPUs with native bf16, against
+# PyTorch's channels_last + bf16 autocast step), frozen, state_dict, data, feature_cache, bert_b32 (default: all; about 3 minutes
+# a round on 2 cores). Results go to benchmarks/results/workloads-<UTC time>/ (ignored by git): the raw
 # outputs and JSON of every run, the load average before each, and summary.md.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 rounds=3
 policy=PASSIVE
-only=mlp,trainer,resnet_b4,resnet_b32,frozen,state_dict,data,feature_cache,bert_b32
+only=mlp,trainer,resnet_b4,resnet_b32,resnet_b32_fast,frozen,state_dict,data,feature_cache,bert_b32
 while (($#)); do
   case $1 in
     --policy) policy=$2; shift 2 ;;

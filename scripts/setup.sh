@@ -16,6 +16,7 @@ packages=(
   libjpeg62-turbo-dev   # JPEG decoding in the shim (libjpeg-turbo, the library Pillow uses)
   libpng-dev            # PNG decoding in the shim
   fonts-dejavu-core     # text in TransferKit.Reports' plots (SkiaSharp's Linux assets read fonts from /usr/share/fonts)
+  libgloo-dev           # Gloo headers: the shim's data-parallel training (c10d ProcessGroupGloo, src/distributed.cpp)
 )
 for arg in "$@"; do
   case "$arg" in

@@ -30,12 +30,7 @@ public static class TrainingWorkloads
     /// </summary>
     public static Workload ResNet18TrainStep(int batch)
     {
-        Torch.ManualSeed(0);
-        var model = ResNet.ResNet18(1000);
-        model.Train();
-        var x = Torch.Randn(batch, 3, 224, 224).DetachFromDisposeScope();
-        var y = Torch.RandInt(0, 1000, new long[] { batch }).DetachFromDisposeScope();
-        var optimizer = new SGD(model.Parameters(), 1e-3, momentum: 0.9);
+        var (model, x, y, optimizer) = ResNet18Setup(batch);
         return new Workload(() => Step(model, optimizer, x, y), () =>
         {
             optimizer.Dispose();
@@ -43,6 +38,49 @@ public static class TrainingWorkloads
             x.Dispose();
             y.Dispose();
         });
+    }
+
+    /// <summary>
+    /// The same ResNet-18 step as <see cref="ResNet18TrainStep"/> as <see cref="Trainer"/> runs it by default
+    /// (<see cref="TrainerOptions.CpuStep"/> = <see cref="CpuStepMode.Auto"/>): on a CPU with native bf16 the
+    /// weights in channels_last, the input converted to channels_last every step, forward and loss under bf16
+    /// autocast; float32 elsewhere. <paramref name="mode"/> receives the mode picked.
+    /// </summary>
+    public static Workload ResNet18DefaultTrainStep(int batch, out CpuStepMode mode)
+    {
+        var (model, x, y, optimizer) = ResNet18Setup(batch);
+        var format = TrainingStepFormat.Enter(new TrainerOptions(), model, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        mode = format.Mode;
+        var inputs = new ModelInputs(ModelInputs.PixelValues, x);
+        return new Workload(() =>
+        {
+            optimizer.ZeroGrad();
+            using var scope = Torch.NewDisposeScope();
+            var prepared = format.Prepare(inputs);
+            Tensor loss;
+            using (format.EnterAutocast())
+                loss = Functional.CrossEntropy(model.Forward(prepared).To(ScalarType.Float32), y);
+            loss.Backward();
+            optimizer.Step();
+        }, () =>
+        {
+            format.Dispose();
+            optimizer.Dispose();
+            model.Dispose();
+            inputs.Dispose();
+            y.Dispose();
+        });
+    }
+
+    /// <summary>ResNet-18 (seed 0, training mode), a random input and labels of <paramref name="batch"/> samples, SGD (lr 1e-3, momentum 0.9).</summary>
+    private static (ResNet Model, Tensor X, Tensor Y, SGD Optimizer) ResNet18Setup(int batch)
+    {
+        Torch.ManualSeed(0);
+        var model = ResNet.ResNet18(1000);
+        model.Train();
+        var x = Torch.Randn(batch, 3, 224, 224).DetachFromDisposeScope();
+        var y = Torch.RandInt(0, 1000, new long[] { batch }).DetachFromDisposeScope();
+        return (model, x, y, new SGD(model.Parameters(), 1e-3, momentum: 0.9));
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ namespace Benchmarks;
 public static class WorkloadRunner
 {
     /// <summary>Workload groups in run order (what <c>--only</c> selects).</summary>
-    public static readonly string[] Groups = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache", "bert_b32"];
+    public static readonly string[] Groups = ["mlp", "trainer", "resnet_b4", "resnet_b32", "resnet_b32_fast", "frozen", "state_dict", "data", "feature_cache", "bert_b32"];
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -73,6 +73,13 @@ public static class WorkloadRunner
                     break;
                 case "resnet_b32":
                     using (var w = TrainingWorkloads.ResNet18TrainStep(32)) Add("resnet18_train_b32", Time(w.Run, 1, 5).Scaled(1e3, "ms"));
+                    break;
+                case "resnet_b32_fast":
+                    using (var w = TrainingWorkloads.ResNet18DefaultTrainStep(32, out var mode))
+                    {
+                        env["default_cpu_step"] = mode.ToString();
+                        Add("resnet18_train_b32_fast", Time(w.Run, 1, 5).Scaled(1e3, "ms"));
+                    }
                     break;
                 case "frozen":
                     using (var w = TrainingWorkloads.FrozenBackboneStep(32, BatchNormPolicy.FrozenInInferenceMode))

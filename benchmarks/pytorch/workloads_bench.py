@@ -3,7 +3,7 @@
 
     /usr/bin/python3 benchmarks/pytorch/workloads_bench.py [--only GROUP,...] [--json PATH] [--data DIR] [--weights PATH]
 
-Groups, in run order: mlp, resnet_b4, resnet_b32, frozen, state_dict, data, feature_cache. The
+Groups, in run order: mlp, trainer, resnet_b4, resnet_b32, resnet_b32_fast (channels_last + bf16 autocast), frozen, state_dict, data, feature_cache. The
 figure names, warm-up and repetition counts and the JSON layout are the same as TransferKit's
 console mode, so benchmarks/summarize_workloads.py can pair them. The work measured is that of
 /work/shared/bench/pytorch_baseline.py (same models, optimizers, batch sizes and transforms); the
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 import torchvision
 from torchvision import datasets, transforms
 
-GROUPS = ["mlp", "trainer", "resnet_b4", "resnet_b32", "frozen", "state_dict", "data", "feature_cache", "bert_b32"]
+GROUPS = ["mlp", "trainer", "resnet_b4", "resnet_b32", "resnet_b32_fast", "frozen", "state_dict", "data", "feature_cache", "bert_b32"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
@@ -65,23 +65,29 @@ def add(name, values, unit):
     print(f"{name:<34} {statistics.median(values):12.3f} {unit:<6} (min {min(values):.3f}, max {max(values):.3f}, n {len(values)}) load {loadavg()}", flush=True)
 
 
-def train_step(model, opt, crit, x, y):
+def train_step(model, opt, crit, x, y, bf16=False):
     def step():
         opt.zero_grad()
-        loss = crit(model(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = crit(model(x), y)
         loss.backward()
         opt.step()
     return step
 
 
-def resnet_train(batch, warmup, reps):
+def resnet_train(batch, warmup, reps, fast=False):
+    """The ResNet-18 step; with fast, PyTorch's fastest CPU recipe: model and input in channels_last,
+    forward and loss under torch.autocast("cpu", dtype=torch.bfloat16)."""
     torch.manual_seed(0)
     model = torchvision.models.resnet18(weights=None, num_classes=1000)
     model.train()
     x = torch.randn(batch, 3, 224, 224)
     y = torch.randint(0, 1000, (batch,))
+    if fast:
+        model = model.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    return [t * 1e3 for t in timed(train_step(model, opt, nn.CrossEntropyLoss(), x, y), warmup, reps)]
+    return [t * 1e3 for t in timed(train_step(model, opt, nn.CrossEntropyLoss(), x, y, bf16=fast), warmup, reps)]
 
 
 def resnet_frozen(batch, backbone_eval):
@@ -306,6 +312,8 @@ def main():
             add("resnet18_train_b4", resnet_train(4, 3, 10), "ms")
         elif g == "resnet_b32":
             add("resnet18_train_b32", resnet_train(32, 1, 5), "ms")
+        elif g == "resnet_b32_fast":
+            add("resnet18_train_b32_fast", resnet_train(32, 1, 5, fast=True), "ms")
         elif g == "frozen":
             add("resnet18_frozen_b32_bneval", resnet_frozen(32, backbone_eval=True), "ms")
             add("resnet18_frozen_b32_bntrain", resnet_frozen(32, backbone_eval=False), "ms")

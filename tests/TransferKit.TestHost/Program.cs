@@ -3,6 +3,9 @@
 //
 //   dotnet TransferKit.TestHost.dll finetune <checkpoint> <final-weights> [--resume] [--hang-in-epoch N]
 //
+//   dotnet TransferKit.TestHost.dll ddp <store-file> <rank> <world> <weights-out> [--hang-after-steps K] [--timeout-s T]
+//   (one rank of a small data-parallel run: see DdpHost.cs)
+//
 // Prints "epoch N" after each epoch and "done" at the end; writes the final state dict to
 // <final-weights>. --hang-in-epoch N stops making progress after the second batch of epoch N (it
 // sleeps until killed), so that a test kills the run in the middle of an epoch, always at the same point.
@@ -13,6 +16,8 @@ using TransferKit.Serialization;
 using TransferKit.Training;
 using TransferKit.Transfer;
 
+if (args.Length >= 5 && args[0] == "ddp")
+    return DdpHost.Run(args[1..]);
 if (args.Length < 3 || args[0] != "finetune")
 {
     Console.Error.WriteLine("usage: finetune <checkpoint> <final-weights> [--resume] [--hang-in-epoch N]");

@@ -82,6 +82,29 @@ internal sealed class PhaseAccumulator : IDisposable
         Samples += n;
     }
 
+    /// <summary>
+    /// Sums the counts, losses and confusion matrix over the ranks of a data-parallel run, so every
+    /// rank reports (and decides on) the metrics of the whole data. User metrics stay per rank.
+    /// </summary>
+    public void AllReduce(DistributedContext distributed)
+    {
+        Flush();
+        var rows = _confusion?.ToRows();
+        var packed = new List<double> { _lossSum, _topKHits, _labelHits, _labels, Samples };
+        if (rows is not null) packed.AddRange(rows.SelectMany(r => r.Select(v => (double)v)));
+        var sums = distributed.AllReduceSum(packed.ToArray());
+        _lossSum = sums[0];
+        _topKHits = (long)sums[1];
+        _labelHits = (long)sums[2];
+        _labels = (long)sums[3];
+        Samples = (long)sums[4];
+        if (rows is not null)
+        {
+            int classes = rows.Length, at = 5;
+            _confusion = ConfusionMatrix.FromRows(Enumerable.Range(0, classes).Select(_ => Enumerable.Range(0, classes).Select(_ => (long)sums[at++]).ToArray()).ToArray());
+        }
+    }
+
     public PhaseMetrics Result()
     {
         Flush();

@@ -119,6 +119,11 @@ public sealed class Trainer
             Scaler = scaler,
         };
         using var stepFormat = TrainingStepFormat.Enter(_options, model, _logger);
+        if (_options.Distributed is { } distributed)
+        {
+            _logger.LogInformation("Data-parallel: rank {Rank} of {WorldSize}; parameters and buffers copied from rank 0", distributed.Rank, distributed.WorldSize);
+            distributed.Broadcast(model.Parameters().Concat(model.NamedBuffers().Select(b => b.Buffer)).ToArray());
+        }
         try
         {
             foreach (var c in callbacks) c.OnFitStart(context);
@@ -170,7 +175,7 @@ public sealed class Trainer
         if (_options.EarlyStoppingPatience is { } patience) list.Add(new EarlyStopping(patience, _options.EarlyStoppingMinDelta));
         if (progress is not null) list.Add(new ProgressReporter(progress));
         writers = new List<TrainerCallback>();
-        if (_options.CheckpointPath is { } path) writers.Add(new CheckpointWriter(path));
+        if (_options.CheckpointPath is { } path && _options.Distributed is not { IsMain: false }) writers.Add(new CheckpointWriter(path));
         return list;
     }
 
@@ -272,6 +277,7 @@ public sealed class Trainer
         if (pending > 0) ApplyStep(context, callbacks, ref clipped);
         if (batchIndex == 0) throw new InvalidOperationException("The training data produced no batches.");
         context.Running = null;
+        if (_options.Distributed is { } distributed) accumulator.AllReduce(distributed);
         return accumulator.Result();
     }
 
@@ -309,6 +315,19 @@ public sealed class Trainer
     private void ApplyStep(TrainerContext context, TrainerCallback[] callbacks, ref Tensor[]? clipped)
     {
         var optimizer = context.Optimizer;
+        if (_options.Distributed is { } distributed)
+        {
+            // DistributedDataParallel's gradient averaging, after backward and before anything reads the gradients.
+            var grads = optimizer.ParamGroups.SelectMany(g => g.Parameters).Distinct().Select(p => p.Grad).OfType<Tensor>().ToArray();
+            try
+            {
+                distributed.AllReduceMean(grads);
+            }
+            finally
+            {
+                foreach (var g in grads) g.Dispose();
+            }
+        }
         foreach (var c in callbacks) c.OnBeforeOptimizerStep(context);
         var scaler = context.Scaler;
         if (_options.MaxGradientNorm is { } maxNorm)
@@ -369,6 +388,7 @@ public sealed class Trainer
             model.Train(wasTraining);
             ctx.Running = null;
         }
+        if (context is not null && _options.Distributed is { } distributed) accumulator.AllReduce(distributed);
         return accumulator.Result();
     }
 }

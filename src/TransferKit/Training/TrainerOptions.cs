@@ -91,6 +91,17 @@ public sealed record TrainerOptions
     public CpuStepMode CpuStep { get; init; } = CpuStepMode.Auto;
 
     /// <summary>
+    /// The data-parallel run this process belongs to, or null for a single process. With it the trainer
+    /// copies rank 0's parameters and buffers to every rank when training starts, averages the gradients
+    /// over the ranks before every optimizer step (all-reduced in buckets), sums the loss, accuracy and
+    /// confusion counts over the ranks before the metrics are reported and used (best weights, early
+    /// stopping, schedules), and writes <see cref="CheckpointPath"/> on rank 0 only. Give every rank its
+    /// share of the data (<c>DataLoaderOptions.Shard</c>). Parameters that require gradients must get
+    /// one on every step (unused ones must be frozen); user metrics stay per rank. The trainer does not dispose it.
+    /// </summary>
+    public DistributedContext? Distributed { get; init; }
+
+    /// <summary>
     /// Where to write a training checkpoint after every epoch (and when cancelled), atomically;
     /// <see cref="Trainer.Resume"/> continues from it. Null writes none.
     /// </summary>

@@ -71,6 +71,7 @@ public class MemoryFormatTests
         {
             Assert.Same(before[name].Tensor, p);
             Assert.True(p.RequiresGrad, name);
+            Assert.True(p.IsLeaf, name); // still a leaf: autocast caches its bf16 copy within a forward pass
             Assert.Equal(before[name].Values, p.ToArray<float>());
             Assert.Equal(p.NDim == 4 ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous, p.SuggestedMemoryFormat);
         }

@@ -15,27 +15,7 @@ public sealed class KillAndResumeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>The test host's dll, built beside this test assembly (same configuration and framework).</summary>
-    private static string HostPath()
-    {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string framework = testBin.Name, configuration = testBin.Parent!.Name;
-        var testsDir = testBin.Parent!.Parent!.Parent!.Parent!; // tests/TransferKit.Tests/bin/<config>/<tfm>
-        return Path.Combine(testsDir.FullName, "TransferKit.TestHost", "bin", configuration, framework, "TransferKit.TestHost.dll");
-    }
-
-    private static Process Start(params string[] args)
-    {
-        string host = HostPath();
-        Assert.True(File.Exists(host), $"{host} is missing: build the solution (dotnet build TransferKit.sln), which builds the test host.");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(host);
-        foreach (var a in args) info.ArgumentList.Add(a);
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        return process;
-    }
+    private static Process Start(params string[] args) => TestHostProcess.Start(args);
 
     private static void RunToEnd(params string[] args)
     {

@@ -28,7 +28,7 @@ public class FineTuningTests
     {
         var shapes = new SyntheticShapesDataset(Three, 48, 32, seed: 2);
         var loaderOptions = new DataLoaderOptions { BatchSize = 8, Shuffle = true, Seed = 4 };
-        // Float32 both ways: the default CPU step (channels_last + bf16 on CPUs with native bf16) applies to the conv model only.
+        // float32 on both sides: the cache holds float32 features (the default step would run the frozen backbone in bf16 on CPUs with native bf16).
         var trainerOptions = new TrainerOptions { Epochs = 3, MonitorMetric = "train_loss", RestoreBestWeights = false, CpuStep = CpuStepMode.Float32 };
 
         using var uncached = FrozenSmallCnn(7);

@@ -72,7 +72,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
     public bool DecodesRegions => _regionPlan is not null;
 
     /// <summary>Batches per epoch.</summary>
-    public int Count => EpochPlan.BatchCount(_dataset.Count, Options.BatchSize, Options.DropLast);
+    public int Count => EpochPlan.BatchCount(_dataset.Count, Options.BatchSize, Options.DropLast, Options.Shard);
 
     /// <summary>Makes the next enumeration produce epoch <paramref name="epoch"/>'s order (the trainer calls this).</summary>
     public void SetEpoch(int epoch) => _nextEpoch = epoch;
@@ -92,7 +92,7 @@ public sealed class DataLoader : IReadOnlyCollection<Batch>, IEpochAware
 
     /// <summary>The sample indices of each batch of an epoch.</summary>
     internal int[][] Plan(int epoch) =>
-        EpochPlan.Batches(_dataset.Count, Options.BatchSize, Options.Shuffle, Options.Seed, Options.DropLast, epoch);
+        EpochPlan.Batches(_dataset.Count, Options.BatchSize, Options.Shuffle, Options.Seed, Options.DropLast, epoch, Options.Shard);
 
     private IEnumerable<Batch> Sequential(int[][] plan, int epoch, CancellationToken cancellationToken)
     {

@@ -34,10 +34,17 @@ public sealed record DataLoaderOptions
     /// </summary>
     public bool PinMemory { get; init; }
 
+    /// <summary>
+    /// The share of the data this process loads in a data-parallel run (<see cref="DataShard"/>,
+    /// e.g. <c>DataShard.Of(distributed)</c>), or null for all of it.
+    /// </summary>
+    public DataShard? Shard { get; init; }
+
     /// <summary>Throws one <see cref="ArgumentException"/> listing every invalid setting.</summary>
     public void Validate() => new OptionsCheck(nameof(DataLoaderOptions))
         .Require(BatchSize >= 1, $"BatchSize must be at least 1 (was {BatchSize}).")
         .Require(NumWorkers >= 0, $"NumWorkers must be >= 0 (was {NumWorkers}).")
         .Require(PrefetchFactor >= 1, $"PrefetchFactor must be at least 1 (was {PrefetchFactor}).")
+        .Require(Shard is null || Shard.IsValid, $"Shard must have Count >= 1 and Index in [0, Count) (was {Shard}).")
         .ThrowIfAny();
 }
