@@ -49,7 +49,7 @@ public static class TrainingWorkloads
     public static Workload ResNet18DefaultTrainStep(int batch, out CpuStepMode mode)
     {
         var (model, x, y, optimizer) = ResNet18Setup(batch);
-        var format = TrainingStepFormat.Enter(new TrainerOptions(), model, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var format = TrainingStepFormat.Enter(new TrainerOptions { CpuStep = CpuStepMode.Auto }, model, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         mode = format.Mode;
         var inputs = new ModelInputs(ModelInputs.PixelValues, x);
         return new Workload(() =>
@@ -58,7 +58,7 @@ public static class TrainingWorkloads
             using var scope = Torch.NewDisposeScope();
             var prepared = format.Prepare(inputs);
             Tensor loss;
-            using (format.EnterAutocast())
+            using (format.EnterAutocast(Device.Cpu))
                 loss = Functional.CrossEntropy(model.Forward(prepared).To(ScalarType.Float32), y);
             loss.Backward();
             optimizer.Step();

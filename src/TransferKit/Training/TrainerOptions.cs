@@ -84,11 +84,13 @@ public sealed record TrainerOptions
     public Device Device { get; init; } = Device.Cpu;
 
     /// <summary>
-    /// Memory format and precision of the training step (default <see cref="CpuStepMode.Auto"/>:
-    /// channels_last + bf16 autocast for convolutional models on CPUs with native bf16, float32
-    /// otherwise; the choice is logged when training starts). <see cref="CpuStepMode.Float32"/> turns it off.
+    /// Memory format and precision of the training step. Default <see cref="CpuStepMode.Float32"/>:
+    /// on the machines measured so far (avx512_bf16 without AMX) channels_last + bf16 autocast made
+    /// the ResNet-18 step about 1.3x slower, in PyTorch as in TransferKit (docs/performance.md), so it
+    /// is not the default. <see cref="CpuStepMode.Auto"/> picks channels_last + bf16 for convolutional
+    /// models on CPUs with native bf16 (measure it on yours); <see cref="CpuStepMode.ChannelsLastBFloat16"/> forces it.
     /// </summary>
-    public CpuStepMode CpuStep { get; init; } = CpuStepMode.Auto;
+    public CpuStepMode CpuStep { get; init; } = CpuStepMode.Float32;
 
     /// <summary>
     /// The data-parallel run this process belongs to, or null for a single process. With it the trainer
