@@ -23,8 +23,9 @@ dotnet test TransferKit.sln -c Release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
-# dotnet test prints one "Passed!/Failed!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test assembly.
-summary=$(grep -E '(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" |
+# dotnet test prints one "Passed!/Failed!/Skipped!  - Failed: F, Passed: P, Skipped: S, Total: T" line per test assembly
+# (Skipped! when every test of an assembly skipped, as the CUDA tests do without a GPU).
+summary=$(grep -E '(Passed|Failed|Skipped)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" |
   sed -E 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/\1 \2 \3/' |
   awk '{f+=$1; p+=$2; s+=$3} END {if (NR > 0) printf "%d passed, %d failed, %d skipped\n", p, f, s}')
 if [[ -n "$summary" ]]; then echo "$summary"; fi
