@@ -67,7 +67,10 @@ public sealed class ToolErrorTests(PackedPackages packages)
         string checkpoint = Path.Combine(work, "model.tkmodel.ckpt");
 
         ProcessResult cancelled;
-        using (var run = ChildProcess.Start(packages.Tool, arguments, work))
+        // Through `env --default-signal=INT`: a process started in the background (nohup, a CI runner's
+        // non-interactive shell) inherits SIGINT ignored, and .NET then installs no Ctrl+C handler in the
+        // tool, so kill -INT would do nothing. A user's terminal never ignores it; env restores that.
+        using (var run = ChildProcess.Start("/usr/bin/env", ["--default-signal=INT", packages.Tool, .. arguments], work))
         {
             // Wait for the first epoch (and so the first checkpoint), then press Ctrl+C.
             var until = DateTime.UtcNow.AddMinutes(10);
