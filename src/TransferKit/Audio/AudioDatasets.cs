@@ -82,6 +82,25 @@ public sealed class AudioFileDataset : IAudioDataset
         return new AudioFileDataset(files, labels, classes);
     }
 
+    /// <summary>
+    /// The clips listed in a CSV file with a header row: one column names the WAV file (relative to
+    /// <paramref name="audioFolder"/>, default the CSV's folder, or absolute), another its label (an
+    /// integer index or a class name). Without <paramref name="classes"/>, integer labels 0..K-1
+    /// are used as they are and text labels become classes in ordinal order.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The CSV file does not exist.</exception>
+    /// <exception cref="DataFormatException">A missing column, a malformed row, a missing WAV file or an
+    /// unknown label; the message names the CSV file and the line.</exception>
+    public static AudioFileDataset FromCsv(string csvPath, string? audioFolder = null, string fileColumn = "file", string labelColumn = "label",
+        char separator = ',', IReadOnlyList<string>? classes = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(csvPath);
+        string csv = Path.GetFullPath(csvPath);
+        string folder = Path.GetFullPath(audioFolder ?? Path.GetDirectoryName(csv)!);
+        var (paths, labels, resolved) = LabelledFileCsv.Read(csv, folder, fileColumn, labelColumn, separator, classes, "audio");
+        return new AudioFileDataset(paths, labels, resolved);
+    }
+
     internal static string[] WavFiles(string dir) =>
         Directory.GetFiles(dir).Where(f => f.EndsWith(".wav", StringComparison.OrdinalIgnoreCase)).OrderBy(f => f, StringComparer.Ordinal).ToArray();
 

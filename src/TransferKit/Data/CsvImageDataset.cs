@@ -60,33 +60,8 @@ public sealed class CsvImageDataset : IEncodedImageDataset
         _decode = options.Decode;
         CsvPath = Path.GetFullPath(csvPath);
         ImageFolder = Path.GetFullPath(imageFolder ?? Path.GetDirectoryName(CsvPath)!);
-        if (!File.Exists(CsvPath)) throw new FileNotFoundException($"CSV file '{CsvPath}' does not exist.", CsvPath);
-
-        var rows = DelimitedText.ReadRows(CsvPath, options.Separator, quoting: true);
-        if (rows.Count == 0) throw Error("the file is empty: a header row is required", DataErrorKind.Corrupt);
-        var header = rows[0].Fields;
-        int imageColumn = DelimitedText.Column(CsvPath, "CSV file", header, options.ImageColumn);
-        int labelColumn = DelimitedText.Column(CsvPath, "CSV file", header, options.LabelColumn);
-
-        var rawLabels = new List<string>();
-        var lines = new List<int>();
-        var paths = new List<string>();
-        foreach (var row in rows.Skip(1))
-        {
-            if (row.IsBlank) continue;
-            var (line, fields) = row;
-            if (fields.Length != header.Length)
-                throw Error($"line {line} has {fields.Length} fields but the header has {header.Length}", DataErrorKind.Corrupt);
-            string image = fields[imageColumn].Trim();
-            if (image.Length == 0) throw Error($"line {line} has an empty '{options.ImageColumn}' value", DataErrorKind.Corrupt);
-            string full = Path.IsPathRooted(image) ? image : Path.Combine(ImageFolder, image);
-            if (!File.Exists(full)) throw Error($"line {line}: image file '{full}' does not exist", DataErrorKind.Corrupt);
-            paths.Add(full);
-            rawLabels.Add(fields[labelColumn].Trim());
-            lines.Add(line);
-        }
-        (Classes, _labels) = ClassLabels.Resolve(rawLabels, lines, options.Classes, reason => Error(reason, DataErrorKind.Corrupt));
-        _paths = paths.ToArray();
+        (_paths, _labels, Classes) = LabelledFileCsv.Read(CsvPath, ImageFolder, options.ImageColumn, options.LabelColumn, options.Separator,
+            options.Classes, "image");
     }
 
     /// <summary>The CSV file.</summary>
@@ -130,6 +105,4 @@ public sealed class CsvImageDataset : IEncodedImageDataset
         encoded = new EncodedImage(File.ReadAllBytes(_paths[index]), _labels[index], _paths[index], _decode);
         return true;
     }
-
-    private DataFormatException Error(string reason, DataErrorKind kind) => DelimitedText.Error(CsvPath, "CSV file", reason, kind);
 }
