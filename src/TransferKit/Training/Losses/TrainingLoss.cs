@@ -19,16 +19,30 @@ public abstract class TrainingLoss : IDisposable
     /// <param name="phase">Training or validation (e.g. label smoothing applies only while training).</param>
     public abstract Tensor Compute(Tensor outputs, Batch batch, TrainingPhase phase);
 
+    private readonly Dictionary<(Tensor Weights, Device Device), Tensor> _onDevice = new();
+
     /// <summary>
     /// <paramref name="weights"/> on <paramref name="outputs"/>' device: itself when already there, else a
-    /// copy owned by the current dispose scope (losses hold CPU weights; training may run on a GPU).
+    /// copy made on first use and kept by the loss (losses hold CPU weights; training may run on a
+    /// GPU), so that a step does not copy them again.
     /// </summary>
-    protected static Tensor? OnDeviceOf(Tensor? weights, Tensor outputs) =>
-        weights is null || weights.Device == outputs.Device ? weights : weights.To(outputs.Device);
+    protected Tensor? OnDeviceOf(Tensor? weights, Tensor outputs)
+    {
+        if (weights is null || weights.Device == outputs.Device) return weights;
+        var key = (weights, outputs.Device);
+        if (!_onDevice.TryGetValue(key, out var moved))
+        {
+            using (Torch.NoGrad()) moved = weights.To(outputs.Device).DetachFromDisposeScope();
+            _onDevice[key] = moved;
+        }
+        return moved;
+    }
 
     /// <summary>Frees tensors the loss holds.</summary>
     public void Dispose()
     {
+        foreach (var moved in _onDevice.Values) moved.Dispose();
+        _onDevice.Clear();
         Dispose(true);
         GC.SuppressFinalize(this);
     }
