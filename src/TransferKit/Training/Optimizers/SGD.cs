@@ -38,12 +38,19 @@ public sealed class SGD : Optimizer
 
     /// <summary>
     /// The whole group in one native call with libtorch's foreach kernels (PyTorch's
-    /// <c>SGD(foreach=True)</c>, its default on GPUs): the same arithmetic as <see cref="Update"/>,
-    /// a few kernel launches instead of several per parameter.
+    /// <c>SGD(foreach=True)</c>, its default on GPUs): a few kernel launches instead of several per parameter.
     /// </summary>
-    protected override unsafe void StepGroup(ParamGroup group)
+    protected override void StepGroup(ParamGroup group) => Apply(group, group.Parameters);
+
+    /// <inheritdoc />
+    protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Tensor?[] state) => Apply(group, new[] { parameter });
+
+    /// <summary>
+    /// d = g + wd·p; buf = d (first step) or momentum·buf + (1 − dampening)·d; d = nesterov ? d + momentum·buf : buf;
+    /// p −= lr·d, for each of <paramref name="parameters"/> that has a gradient (tk_sgd_foreach_).
+    /// </summary>
+    private unsafe void Apply(ParamGroup group, IReadOnlyList<Tensor> parameters)
     {
-        var parameters = group.Parameters;
         var buffers = new Tensor?[parameters.Count];
         for (int k = 0; k < parameters.Count; k++) buffers[k] = State(parameters[k])[0];
         var fresh = new IntPtr[parameters.Count];
@@ -56,19 +63,5 @@ public sealed class SGD : Optimizer
                 group.WeightDecay, Nesterov ? 1 : 0));
         for (int k = 0; k < fresh.Length; k++)
             if (fresh[k] != IntPtr.Zero) Keep(State(parameters[k]), 0, Tensor.FromNative(fresh[k]));
-    }
-
-    /// <inheritdoc />
-    protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Tensor?[] state)
-    {
-        Tensor d = group.WeightDecay != 0 ? grad.Add(parameter.Mul(group.WeightDecay)) : grad;
-        if (Momentum != 0)
-        {
-            var buffer = state[0];
-            if (buffer is null) buffer = Keep(state, 0, d.Clone());
-            else buffer.Mul_(Momentum).Add_(d, alpha: 1 - Dampening);
-            d = Nesterov ? d.Add(buffer.Mul(Momentum)) : buffer;
-        }
-        parameter.Add_(d, alpha: -group.LearningRate);
     }
 }
