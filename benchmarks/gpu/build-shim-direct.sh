@@ -16,12 +16,19 @@ for f in "$SRC"/*.cpp; do
   if [[ $CODECS != ON && $name == image_decode.cpp ]]; then continue; fi
   sources+=("$f")
 done
+pids=()
 for f in "${sources[@]}"; do
+  # The exact resampling kernel must round every product the way libtorch does: no implicit FMA (as in CMakeLists.txt).
+  extra_flags=()
+  if [[ $(basename "$f") == image_resample.cpp ]]; then extra_flags+=(-ffp-contract=off); fi
   g++ -O2 -fPIC -std=$STD -fopenmp -fvisibility=hidden -D_GLIBCXX_USE_CXX11_ABI=$ABI -I"$SRC" \
-      -I"$TORCH_DIR/include" -I"$TORCH_DIR/include/torch/csrc/api/include" \
+      -I"$TORCH_DIR/include" -I"$TORCH_DIR/include/torch/csrc/api/include" "${extra_flags[@]}" \
       -c "$f" -o "$BUILD/obj/$(basename "$f" .cpp).o" &
+  pids+=($!)
 done
-wait
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+if [[ $failed != 0 ]]; then echo "compiling the shim failed (errors above)" >&2; exit 1; fi
 libs=(-ltorch -ltorch_cpu -lc10)
 if [[ -f "$TORCH_DIR/lib/libtorch_cuda.so" ]]; then libs+=(-ltorch_cuda -lc10_cuda); fi
 extra=()

@@ -29,7 +29,7 @@ if ! { cmake -S src/TransferKit.Native -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -D
          -DTK_IMAGE_CODECS=$codecs > "$OUT/cmake-configure.log" 2>&1 &&
        cmake --build "$BUILD" --parallel "$JOBS" > "$OUT/cmake-build.log" 2>&1; }; then
   echo "CMake build failed (logs in \$OUT); building with g++ directly"
-  tail -20 "$OUT/cmake-configure.log" "$OUT/cmake-build.log"
+  tail -n 20 "$OUT/cmake-configure.log" "$OUT/cmake-build.log"
   bash benchmarks/gpu/build-shim-direct.sh "$PY" "$BUILD" $codecs > "$OUT/direct-build.log" 2>&1 || { tail -40 "$OUT/direct-build.log"; exit 1; }
 fi
 echo "shim built in $(( $(date +%s) - start )) s (image codecs $codecs)"

@@ -60,15 +60,16 @@ public class CudaTrainingTests
     {
         var shapes = new[] { ShapeKind.Circle, ShapeKind.Square, ShapeKind.Triangle };
         var dataset = new SyntheticShapesDataset(shapes, 192, imageSize: 32, seed: 1);
-        var transform = new Compose(new HwcToChw(), new ToTensor());
+        var transform = new Compose(new HwcToChw(), new ToTensor(), new Normalize(new[] { 0.5, 0.5, 0.5 }, new[] { 0.25, 0.25, 0.25 }));
         var loader = new DataLoader(dataset, new DataLoaderOptions { BatchSize = 32, Shuffle = true, Seed = 3, PinMemory = true }, transform);
         using var model = new SmallCnn(shapes.Length);
         var result = new Trainer(new TrainerOptions
         {
-            Epochs = 6,
+            // The same run in float32 on the CPU goes from 1.09 to 0.53 (validation accuracy 0.83).
+            Epochs = 15,
             Device = Gpu,
             UseFloat16Autocast = true,
-            LearningRate = 0.05,
+            OptimizerFactory = m => new Adam(m.TrainableParameters(), 3e-3),
             RestoreBestWeights = false,
         }).Fit(model, loader, loader);
         Assert.All(model.Parameters(), p => Assert.Equal(DeviceType.Cuda, p.Device.Type));
@@ -94,23 +95,37 @@ public class CudaTrainingTests
                 using (var model = new SmallCnn(2))
                     new Trainer(new TrainerOptions { Epochs = 1, Device = from, CheckpointPath = path, RestoreBestWeights = false }).Fit(model, loader);
                 using var resumed = new SmallCnn(2);
-                SGD? optimizer = null;
+                // The trainer owns (and at the end disposes) the optimizer: look at its state when the run starts.
+                var atStart = new StateDevices();
                 var result = new Trainer(new TrainerOptions
                 {
                     Epochs = 2,
                     Device = to,
                     RestoreBestWeights = false,
-                    OptimizerFactory = m => optimizer = new SGD(m.TrainableParameters(), 0.01, momentum: 0.9),
-                }).Resume(path, resumed, loader);
+                    OptimizerFactory = m => new SGD(m.TrainableParameters(), 0.01, momentum: 0.9),
+                }, new[] { atStart }).Resume(path, resumed, loader);
                 Assert.Equal(2, result.History.Epochs.Count);
                 Assert.All(resumed.Parameters(), p => Assert.Equal(to.Type, p.Device.Type));
                 // The momentum buffers came from the checkpoint (CPU tensors) and follow their parameters.
-                Assert.All(optimizer!.ParamGroups.SelectMany(g => g.Parameters), p => Assert.Equal(to.Type, optimizer.GetState(p)[0]!.Device.Type));
+                Assert.Equal(8, atStart.Devices.Count);
+                Assert.All(atStart.Devices, d => Assert.Equal(to.Type, d));
             }
         }
         finally
         {
             Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Records, when the run starts, the device of each parameter's first optimizer state slot (null when empty).</summary>
+    private sealed class StateDevices : TrainerCallback
+    {
+        public List<DeviceType?> Devices { get; } = new();
+
+        public override void OnFitStart(TrainerContext context)
+        {
+            foreach (var p in context.Optimizer.ParamGroups.SelectMany(g => g.Parameters))
+                Devices.Add(context.Optimizer.GetState(p) is { Count: > 0 } s ? s[0]?.Device.Type : null);
         }
     }
 }

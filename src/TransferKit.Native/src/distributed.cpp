@@ -6,6 +6,9 @@
 // every operation runs under the group's timeout.
 #include "tk_common.h"
 
+// The Gloo headers come with Debian's libgloo-dev; a libtorch without them (a PyTorch wheel) gets the
+// stand-ins of distributed_unavailable.cpp instead.
+#if __has_include(<gloo/algorithm.h>)
 #define USE_C10D_GLOO 1
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
@@ -149,3 +152,5 @@ TK_EXPORT int32_t tk_dist_barrier(void* group) {
   return 0;
   TK_CATCH(1)
 }
+
+#endif  // __has_include(<gloo/algorithm.h>)

@@ -29,6 +29,16 @@
 #include <png.h>
 
 namespace {
+// The DCT block size of an iMCU column: libjpeg 6b's field, split into h/v in the libjpeg 7+ API
+// (libjpeg-turbo built with --with-jpeg7/8).
+inline int min_dct_scaled_size(const jpeg_decompress_struct* cinfo) {
+#if JPEG_LIB_VERSION >= 70
+  return cinfo->min_DCT_h_scaled_size;
+#else
+  return cinfo->min_DCT_scaled_size;
+#endif
+}
+
 
 // Keep in sync with TransferKit.Data.ImageDecodeErrorKind (values + 1; 0 is success).
 // kRowsOutside / kColumnsOutside: a region (tk_image_decode_region) that does not fit the image;
@@ -348,7 +358,7 @@ int jpeg_phase_region(jpeg_decompress_struct* cinfo, JpegError* err, const Regio
   if (setjmp(err->jump)) return 1;
   jpeg_start_decompress(cinfo);
   const int64_t image_w = cinfo->output_width, image_h = cinfo->output_height;
-  const int64_t imcu_w = static_cast<int64_t>(cinfo->max_h_samp_factor) * cinfo->min_DCT_scaled_size;
+  const int64_t imcu_w = static_cast<int64_t>(cinfo->max_h_samp_factor) * min_dct_scaled_size(cinfo);
   const int64_t x0 = std::max<int64_t>(0, r.left - imcu_w);
   const int64_t x1 = std::min<int64_t>(image_w, r.left + r.width + imcu_w);
   JDIMENSION crop_x = static_cast<JDIMENSION>(x0), crop_w = static_cast<JDIMENSION>(x1 - x0);

@@ -68,6 +68,9 @@ TK_EXPORT int32_t tk_autocast_enter(int32_t device_type, int32_t dtype, int32_t*
   const auto device = static_cast<c10::DeviceType>(device_type);
   *previous_enabled = tk::compat::autocast_enabled(device) ? 1 : 0;
   *previous_dtype = static_cast<int32_t>(tk::compat::autocast_dtype(device));
+  // libtorch caches weight casts by tensor alone, not by target type: a nested scope of another
+  // precision must not reuse the enclosing scope's casts (PyTorch would hand it fp16 weights in a bf16 scope).
+  if (*previous_enabled && *previous_dtype != dtype) at::autocast::clear_cache();
   tk::compat::set_autocast_enabled(device, true);
   tk::compat::set_autocast_dtype(device, static_cast<at::ScalarType>(dtype));
   at::autocast::increment_nesting();
@@ -79,7 +82,9 @@ TK_EXPORT int32_t tk_autocast_exit(int32_t device_type, int32_t previous_enabled
   TK_TRY
   const auto device = static_cast<c10::DeviceType>(device_type);
   // Weight casts are cached while any autocast scope is open (as in PyTorch); the outermost exit drops them.
-  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  // Leaving a nested scope of another precision drops its casts too, for the same reason.
+  const bool dtype_changes = previous_enabled != 0 && static_cast<int32_t>(tk::compat::autocast_dtype(device)) != previous_dtype;
+  if (at::autocast::decrement_nesting() == 0 || dtype_changes) at::autocast::clear_cache();
   tk::compat::set_autocast_enabled(device, previous_enabled != 0);
   tk::compat::set_autocast_dtype(device, static_cast<at::ScalarType>(previous_dtype));
   return 0;

@@ -34,7 +34,9 @@ public static partial class Torch
     /// Runs eligible operations on <paramref name="device"/>'s type in a lower precision on the
     /// calling thread until disposed (<c>torch.autocast(device_type, dtype)</c>): bfloat16 on the
     /// CPU; float16 or bfloat16 on CUDA. Scopes nest; weight casts are cached until the outermost
-    /// scope ends. With float16, scale the loss with a <c>GradScaler</c> (TransferKit.Training) so
+    /// scope ends, and dropped when a nested scope of another precision starts or ends (libtorch
+    /// keys the cache by tensor alone, so a bfloat16 scope inside a float16 one would otherwise get
+    /// float16 weights). With float16, scale the loss with a <c>GradScaler</c> (TransferKit.Training) so
     /// that small gradients do not underflow.
     /// </summary>
     public static AutocastScope Autocast(Device device, ScalarType dtype)
