@@ -48,8 +48,8 @@ public class Adam : Optimizer
     protected override void Update(ParamGroup group, Tensor parameter, Tensor grad, Tensor?[] state)
     {
         var step = state[0] ?? Keep(state, 0, Torch.Zeros(ReadOnlySpan<long>.Empty, ScalarType.Float64));
-        var expAvg = state[1] ?? Keep(state, 1, Torch.Zeros(parameter.Shape, parameter.Dtype));
-        var expAvgSq = state[2] ?? Keep(state, 2, Torch.Zeros(parameter.Shape, parameter.Dtype));
+        var expAvg = state[1] ?? Keep(state, 1, Torch.Zeros(parameter.Shape, parameter.Dtype, parameter.Device));
+        var expAvgSq = state[2] ?? Keep(state, 2, Torch.Zeros(parameter.Shape, parameter.Dtype, parameter.Device));
         step.Add_(1);
         double t = step.Item<double>();
 
