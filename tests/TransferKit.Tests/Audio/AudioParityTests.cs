@@ -110,6 +110,22 @@ public class AudioParityTests
     }
 
     [TorchAudioTheory]
+    [InlineData("speed_0_9_16k")]
+    [InlineData("speed_1_1_16k")]
+    public void SpeedPerturbationMatchesResamplingFromTheScaledRateWithin1e5(string name)
+    {
+        var c = AudioReference.Section("cases").GetProperty(name);
+        var p = c.GetProperty("params");
+        using var input = AudioReference.Input(c.GetProperty("input").GetString()!);
+        using var expected = AudioReference.Load(c);
+        using var speed = new SpeedPerturbation(p.GetProperty("sample_rate").GetInt32(), [p.GetProperty("factor").GetDouble()]);
+        using var actual = speed.Apply(input, 0);
+        double err = AudioReference.MaxError(expected, actual);
+        _output.WriteLine($"{name}: max error {err:E2}");
+        Assert.True(err <= 1e-5, $"{name}: max error {err}");
+    }
+
+    [TorchAudioTheory]
     [MemberData(nameof(FeatureCases))]
     public void FeaturesMatchTorchaudioWithin1e4(string name)
     {

@@ -138,6 +138,18 @@ resample("resample_16k_8k_float64_kaiser", "stereo16k", 16000, 8000, method="kai
 resample("resample_8k_16k_float64", "digit8k", 8000, 16000, float64=True)
 
 
+# speed perturbation as torchaudio 2.x's functional.speed computes it (0.13 has no speed()): the clip is
+# taken to be at int(rate * factor) Hz and resampled to the rate (gcd-reduced by resample itself)
+def speed(name, input_name, factor):
+    x, sr = inputs[input_name]
+    y = AF.resample(x, int(factor * sr), sr)
+    case(name, "speed", input_name, y, factor=factor, sample_rate=sr)
+
+
+speed("speed_0_9_16k", "stereo16k", 0.9)
+speed("speed_1_1_16k", "stereo16k", 1.1)
+
+
 # ---- features ---------------------------------------------------------------------------------
 def spec_params(n_fft=400, win_length=None, hop_length=None, pad=0, power=2.0, normalized=False, center=True,
                 pad_mode="reflect", window="hann"):
