@@ -65,7 +65,9 @@ public class FeatureCacheSourceTests : IDisposable
             using var expected = backbone(alone.PixelValues);
             Assert.Equal(_clips.GetLabel(k), sample.Label);
             Assert.Equal(new long[] { 1, 32 }, sample.Image.Shape);
-            TensorDiff.AssertNear(expected.Squeeze(0), sample.Image, 1e-4, $"clip {k}");
+            // Decibels of float32 power: a batch of 3 and a batch of 1 round the STFT, mel and resampling sums
+            // differently (a relative 1e-6 in power is 4e-6 dB); 1e-3 dB is far below any difference of clip or order.
+            TensorDiff.AssertNear(expected.Squeeze(0), sample.Image, 1e-3, $"clip {k}");
         }
     }
 
