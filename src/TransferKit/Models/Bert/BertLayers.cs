@@ -153,13 +153,7 @@ public sealed class BertIntermediate : Module
         ArgumentNullException.ThrowIfNull(config);
         _dense = RegisterModule("dense", new Linear(config.HiddenSize, config.IntermediateSize));
         Activation = config.HiddenAct;
-        _activation = config.HiddenAct switch
-        {
-            "gelu" => x => Functional.Gelu(x),
-            "gelu_new" or "gelu_pytorch_tanh" => x => Functional.Gelu(x, tanhApproximation: true),
-            "relu" => Functional.Relu,
-            _ => throw new ArgumentException($"Unsupported hidden_act '{config.HiddenAct}'.", nameof(config)),
-        };
+        _activation = HfActivations.Get(config.HiddenAct);
     }
 
     /// <summary>The activation's Hugging Face name (<c>hidden_act</c>).</summary>
