@@ -103,7 +103,7 @@ public sealed class Wav2Vec2Model : Module
     {
         ArgumentNullException.ThrowIfNull(inputValues);
         using var scope = Torch.NewDisposeScope();
-        var features = _features.Forward(inputValues).Transpose(1, 2);
+        var features = _features.ForwardFrames(inputValues);
         var frameMask = lengths is null ? null : FrameMask(lengths, features.Size(1), inputValues.Device);
         var projected = Functional.Dropout(_projection.Forward(_projectionNorm.Forward(features)), Config.FeatProjDropout, Training);
         var hidden = _encoder.Forward(projected, frameMask);
