@@ -20,6 +20,11 @@ writes OUT/VARIANT/
                                       inputs in float64), in evaluation mode: PREFIX last_hidden_state [3, T, H],
                                       PREFIX frame_lengths, PREFIX logits, PREFIX loss (cross-entropy), and
                                       PREFIX grad.<HF key> for every parameter (of that loss, backward).
+and OUT/blocks.pth, the functions below the model on their own (float64, so exact to rounding):
+  gn.x [2, 6, 5], gn.weight, gn.bias, gn.out (F.group_norm, 3 groups, eps 1e-5), gn.upstream, gn.grad.x/weight/bias;
+  conv.x [2, 4, 11], conv.weight [6, 2, 3], conv.bias, conv.out (F.conv1d stride 2, padding 1, dilation 2, groups 2),
+  conv.upstream, conv.grad.x/weight/bias; wn.v [6, 2, 3], wn.g [1, 1, 3], wn.out (torch._weight_norm over dim 2),
+  wn.upstream, wn.grad.v/g.
 The references are computed with oneDNN off (see variant()); the script fails if float32 and float64 disagree.
 """
 import json
@@ -162,8 +167,35 @@ def variant(out, name, v):
     torch.save(r, os.path.join(folder, "reference.pth"))
 
 
+def blocks(out):
+    torch.manual_seed(7)
+    r = {}
+
+    def record(prefix, output, inputs, names):
+        up = torch.randn_like(output)
+        grads = torch.autograd.grad((output * up).sum(), inputs)
+        r[prefix + "out"], r[prefix + "upstream"] = output.detach(), up
+        for name, t, g in zip(names, inputs, grads):
+            r[prefix + name] = t.detach()
+            r[prefix + "grad." + name] = g
+
+    x = torch.randn(2, 6, 5, dtype=torch.float64, requires_grad=True)
+    w = (1 + 0.1 * torch.randn(6, dtype=torch.float64)).requires_grad_()
+    b = (0.1 * torch.randn(6, dtype=torch.float64)).requires_grad_()
+    record("gn.", F.group_norm(x, 3, w, b, eps=1e-5), [x, w, b], ["x", "weight", "bias"])
+    x = torch.randn(2, 4, 11, dtype=torch.float64, requires_grad=True)
+    w = torch.randn(6, 2, 3, dtype=torch.float64, requires_grad=True)
+    b = torch.randn(6, dtype=torch.float64, requires_grad=True)
+    record("conv.", F.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2), [x, w, b], ["x", "weight", "bias"])
+    v = torch.randn(6, 2, 3, dtype=torch.float64, requires_grad=True)
+    g = torch.rand(1, 1, 3, dtype=torch.float64).add(0.5).requires_grad_()
+    record("wn.", torch._weight_norm(v, g, 2), [v, g], ["v", "g"])
+    torch.save(r, os.path.join(out, "blocks.pth"))
+
+
 if __name__ == "__main__":
     out, threads = sys.argv[1], int(sys.argv[2])
     torch.set_num_threads(threads)
     for name, v in VARIANTS.items():
         variant(out, name, v)
+    blocks(out)
