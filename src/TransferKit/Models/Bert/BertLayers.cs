@@ -72,12 +72,7 @@ public sealed class BertSelfAttention : Module
     /// <summary>Attends over hidden states [N, T, H] with an additive mask [N, 1, 1, T] (or null).</summary>
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var scope = Torch.NewDisposeScope();
-        var q = Functional.SplitHeads(_query.Forward(hidden), _heads);
-        var k = Functional.SplitHeads(_key.Forward(hidden), _heads);
-        var v = Functional.SplitHeads(_value.Forward(hidden), _heads);
-        var context = Functional.ScaledDotProductAttention(q, k, v, additiveMask, _dropout, Training);
-        return scope.MoveToOuter(Functional.MergeHeads(context));
+        return Functional.SelfAttention(hidden, _query, _key, _value, _heads, additiveMask, _dropout, Training);
     }
 
     /// <inheritdoc />

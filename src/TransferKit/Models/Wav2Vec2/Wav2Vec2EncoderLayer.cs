@@ -29,12 +29,8 @@ public sealed class Wav2Vec2Attention : Module
     /// <summary>Attends over <paramref name="hidden"/> [N, T, H] with an additive mask [N, 1, 1, T] (or null).</summary>
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var scope = Torch.NewDisposeScope();
-        var q = Functional.SplitHeads(_q.Forward(hidden), _heads);
-        var k = Functional.SplitHeads(_k.Forward(hidden), _heads);
-        var v = Functional.SplitHeads(_v.Forward(hidden), _heads);
-        var context = Functional.ScaledDotProductAttention(q, k, v, additiveMask, _dropout, Training);
-        return _out.Forward(Functional.MergeHeads(context)).MoveToOuterDisposeScope();
+        using var context = Functional.SelfAttention(hidden, _q, _k, _v, _heads, additiveMask, _dropout, Training);
+        return _out.Forward(context);
     }
 
     /// <inheritdoc />

@@ -66,17 +66,14 @@ public sealed class Wav2Vec2Model : Module
     public static void InitWeights(Module module, double std)
     {
         ArgumentNullException.ThrowIfNull(module);
+        BertModel.InitWeights(module, std);  // Linear N(0, std) with zero bias, LayerNorm 1 and 0: the same rule
         using var noGrad = Torch.NoGrad();
         foreach (var (_, m) in module.NamedModules())
         {
             switch (m)
             {
-                case Linear linear:
-                    Init.Normal_(linear.Weight, 0, std);
-                    linear.Bias?.Zero_();
-                    break;
-                case LayerNorm or GroupNorm:
-                    foreach (var (name, t) in m.NamedParameters(recurse: false))
+                case GroupNorm norm:
+                    foreach (var (name, t) in norm.NamedParameters(recurse: false))
                         if (name == "weight") t.Fill_(1); else t.Zero_();
                     break;
                 case Conv1d conv:
@@ -140,17 +137,13 @@ public sealed class Wav2Vec2Model : Module
     }
 
     /// <summary>The last hidden state [N, T, H] of unpadded waveforms [N, L].</summary>
-    public override Tensor Forward(Tensor input)
-    {
-        var output = Run(input);
-        output.FrameMask?.Dispose();
-        return output.LastHiddenState;
-    }
+    public override Tensor Forward(Tensor input) => LastHiddenState(Run(input));
 
     /// <summary>The last hidden state [N, T, H] of a batch.</summary>
-    public override Tensor Forward(ModelInputs inputs)
+    public override Tensor Forward(ModelInputs inputs) => LastHiddenState(Run(inputs));
+
+    private static Tensor LastHiddenState(Wav2Vec2ModelOutput output)
     {
-        var output = Run(inputs);
         output.FrameMask?.Dispose();
         return output.LastHiddenState;
     }

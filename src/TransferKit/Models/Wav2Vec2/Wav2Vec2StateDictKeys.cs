@@ -29,18 +29,6 @@ public static class Wav2Vec2StateDictKeys
     /// Splits a checkpoint into the encoder's entries (keys as in <see cref="Wav2Vec2Model"/>, without <c>wav2vec2.</c>)
     /// and the rest (e.g. <c>projector.weight</c>, <c>classifier.bias</c>). The tensors are the same objects: the caller keeps owning them.
     /// </summary>
-    public static (Dictionary<string, Tensor> Encoder, Dictionary<string, Tensor> Head) Split(IReadOnlyDictionary<string, Tensor> checkpoint)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        var encoder = new Dictionary<string, Tensor>();
-        var head = new Dictionary<string, Tensor>();
-        foreach (var (key, tensor) in checkpoint)
-        {
-            if (Normalize(key) is not { } name) continue;
-            if (name.StartsWith(Prefix, StringComparison.Ordinal)) encoder[name[Prefix.Length..]] = tensor;
-            else if (EncoderRoots.Any(r => name.StartsWith(r, StringComparison.Ordinal))) encoder[name] = tensor;
-            else head[name] = tensor;
-        }
-        return (encoder, head);
-    }
+    public static (Dictionary<string, Tensor> Encoder, Dictionary<string, Tensor> Head) Split(IReadOnlyDictionary<string, Tensor> checkpoint) =>
+        HfStateDictSplit.Split(checkpoint, Normalize, Prefix, EncoderRoots);
 }
