@@ -36,6 +36,8 @@ ORDER = [
     ("featcache_later_epoch_ms", "feature cache: later epoch (head on cached features)"),
     ("featcache_recompute_epoch_s", "epoch recomputing the frozen backbone"),
     ("minilm_train_b32_t64", "BERT-MiniLM fine-tuning step, batch 32 x 64 tokens, AdamW"),
+    ("audio_b32_ms", "audio: 32 WAV clips read, 8->16 kHz, 1 s, log-mel 64 (torchaudio functional.resample)"),
+    ("audio_b32_cached_resample_ms", "  PyTorch with transforms.Resample (kernel built once) instead"),
 ]
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end workloads, TransferKit vs PyTorch back to back in one sitting: ResNet-18 training steps
 # (batch 4 and 32), the frozen-backbone step, the MLP step, loading a ResNet-18 .pth, the ants/bees
-# data pipeline (0 and 2 workers), the feature cache and the BERT-MiniLM fine-tuning step. Several rounds, the order of the two sides
+# data pipeline (0 and 2 workers), the feature cache, the BERT-MiniLM fine-tuning step and
+# audio loading + log-mel features for a batch of 32 spoken-digit clips (torchaudio on the PyTorch side). Several rounds, the order of the two sides
 # reversed every other round, then one table of medians and per-round TransferKit/PyTorch ratios.
 #
 #   bash benchmarks/workloads-compare.sh [ROUNDS] [--policy PASSIVE|ACTIVE] [--only GROUP,...]
@@ -9,7 +10,7 @@
 # ROUNDS defaults to 3. Both sides get the same OMP_WAIT_POLICY (default PASSIVE, which TransferKit
 # picks for itself when the variable is unset) and 2 intra-op threads. Groups: mlp, trainer (the MLP through Trainer.Fit), resnet_b4,
 # resnet_b32, resnet_b32_fast (TransferKit's default step, channels_last + bf16 autocast on CPUs with native bf16, against
-# PyTorch's channels_last + bf16 autocast step), frozen, state_dict, data, feature_cache, bert_b32 (default: all; about 3 minutes
+# PyTorch's channels_last + bf16 autocast step), frozen, state_dict, data, feature_cache, bert_b32, audio_b32 (default: all; about 3 minutes
 # a round on 2 cores). Results go to benchmarks/results/workloads-<UTC time>/ (ignored by git): the raw
 # outputs and JSON of every run, the load average before each, and summary.md.
 set -euo pipefail
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3
 policy=PASSIVE
-only=mlp,trainer,resnet_b4,resnet_b32,resnet_b32_fast,frozen,state_dict,data,feature_cache,bert_b32
+only=mlp,trainer,resnet_b4,resnet_b32,resnet_b32_fast,frozen,state_dict,data,feature_cache,bert_b32,audio_b32
 while (($#)); do
   case $1 in
     --policy) policy=$2; shift 2 ;;

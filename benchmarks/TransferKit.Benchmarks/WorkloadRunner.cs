@@ -9,7 +9,7 @@ using TransferKit.Transfer;
 namespace Benchmarks;
 
 /// <summary>
-/// <c>TransferKit.Benchmarks workloads [--only a,b,...] [--json PATH] [--data DIR] [--weights PATH]</c>:
+/// <c>TransferKit.Benchmarks workloads [--only a,b,...] [--json PATH] [--data DIR] [--weights PATH] [--audio DIR]</c>:
 /// times the end-to-end workloads with a Stopwatch (untimed warm-up repetitions, then timed ones;
 /// median, min and max, every repetition kept) and prints one line per figure; with
 /// <c>--json</c> it also writes them for <c>benchmarks/summarize_workloads.py</c>. The PyTorch side
@@ -19,7 +19,7 @@ namespace Benchmarks;
 public static class WorkloadRunner
 {
     /// <summary>Workload groups in run order (what <c>--only</c> selects).</summary>
-    public static readonly string[] Groups = ["mlp", "trainer", "resnet_b4", "resnet_b32", "resnet_b32_fast", "frozen", "state_dict", "data", "feature_cache", "bert_b32"];
+    public static readonly string[] Groups = ["mlp", "trainer", "resnet_b4", "resnet_b32", "resnet_b32_fast", "frozen", "state_dict", "data", "feature_cache", "bert_b32", "audio_b32"];
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -36,6 +36,7 @@ public static class WorkloadRunner
         string data = Option(args, "--data") ?? TrainingWorkloadsPaths.Hymenoptera();
         string weights = Option(args, "--weights") ?? TrainingWorkloadsPaths.Weights();
         string? json = Option(args, "--json");
+        string? audio = Option(args, "--audio");
 
         Torch.NumThreads = 2;
         var results = new Dictionary<string, Figure>();
@@ -98,6 +99,15 @@ public static class WorkloadRunner
                     break;
                 case "bert_b32":
                     using (var w = BertWorkloads.MiniLmTrainStep(32, 64)) Add("minilm_train_b32_t64", Time(w.Run, 1, 5).Scaled(1e3, "ms"));
+                    break;
+                case "audio_b32":
+                    using (var w = AudioWorkloads.LogMelBatch(audio ?? TrainingWorkloadsPaths.SpokenDigits()))
+                    {
+                        // The loader always builds its resampling filter once; it is timed a second time under the name of
+                        // PyTorch's cached-kernel variant (transforms.Resample), so that both PyTorch figures have a same-round partner.
+                        Add("audio_b32_ms", Time(w.Run, 3, 15).Scaled(1e3, "ms"));
+                        Add("audio_b32_cached_resample_ms", Time(w.Run, 0, 15).Scaled(1e3, "ms"));
+                    }
                     break;
             }
         }
@@ -264,6 +274,9 @@ public static class TrainingWorkloadsPaths
 {
     /// <summary>shared/data/hymenoptera_data.</summary>
     public static string Hymenoptera() => Shared("data", "hymenoptera_data");
+
+    /// <summary>shared/data/spoken-digits (8 kHz WAV clips).</summary>
+    public static string SpokenDigits() => Shared("data", "spoken-digits");
 
     /// <summary>shared/weights/resnet18_flowers5.pth, or $TK_BENCH_WEIGHTS.</summary>
     public static string Weights() => Environment.GetEnvironmentVariable("TK_BENCH_WEIGHTS") ?? Shared("weights", "resnet18_flowers5.pth");

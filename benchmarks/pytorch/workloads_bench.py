@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """PyTorch side of the end-to-end workload comparison (TransferKit side: `TransferKit.Benchmarks workloads`).
 
-    /usr/bin/python3 benchmarks/pytorch/workloads_bench.py [--only GROUP,...] [--json PATH] [--data DIR] [--weights PATH]
+    /usr/bin/python3 benchmarks/pytorch/workloads_bench.py [--only GROUP,...] [--json PATH] [--data DIR] [--weights PATH] [--audio DIR]
 
-Groups, in run order: mlp, trainer, resnet_b4, resnet_b32, resnet_b32_fast (channels_last + bf16 autocast), frozen, state_dict, data, feature_cache. The
+Groups, in run order: mlp, trainer, resnet_b4, resnet_b32, resnet_b32_fast (channels_last + bf16 autocast), frozen, state_dict, data, feature_cache, bert_b32, audio_b32. The
 figure names, warm-up and repetition counts and the JSON layout are the same as TransferKit's
 console mode, so benchmarks/summarize_workloads.py can pair them. The work measured is that of
 /work/shared/bench/pytorch_baseline.py (same models, optimizers, batch sizes and transforms); the
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 import torchvision
 from torchvision import datasets, transforms
 
-GROUPS = ["mlp", "trainer", "resnet_b4", "resnet_b32", "resnet_b32_fast", "frozen", "state_dict", "data", "feature_cache", "bert_b32"]
+GROUPS = ["mlp", "trainer", "resnet_b4", "resnet_b32", "resnet_b32_fast", "frozen", "state_dict", "data", "feature_cache", "bert_b32", "audio_b32"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 
@@ -244,6 +244,44 @@ def feature_cache(root, weights):
     add("featcache_recompute_epoch_s", epochs, "s")
 
 
+def audio_clips(root, count=32):
+    """The clips of the audio workload: every (files // count)-th .wav of root in ordinal name order
+    (TransferKit's AudioWorkloads.Clips picks the same files)."""
+    files = sorted(f for f in os.listdir(root) if f.lower().endswith(".wav"))
+    if len(files) < count:
+        raise ValueError(f"{root} holds {len(files)} .wav files; the audio workload needs {count}")
+    return [os.path.join(root, files[k * (len(files) // count)]) for k in range(count)]
+
+
+def audio_batch(root):
+    """Audio loading + features for a batch of 32 clips (8 kHz spoken digits): torchaudio.load,
+    torchaudio.functional.resample to 16 kHz, pad/truncate to one second, MelSpectrogram (64 mels,
+    n_fft 400, hop 160) and AmplitudeToDB (power, top_db 80) on the stacked [32, 1, 16000] batch
+    (per-clip dB floors, as TransferKit's AudioDataLoader computes them). ms per batch. A second figure
+    resamples with transforms.Resample, which builds its kernel once instead of per call."""
+    import torchaudio
+    files = audio_clips(root)
+    mel = torchaudio.transforms.MelSpectrogram(sample_rate=16000, n_fft=400, hop_length=160, n_mels=64)
+    db = torchaudio.transforms.AmplitudeToDB(stype="power", top_db=80)
+    cached = torchaudio.transforms.Resample(8000, 16000)
+
+    def batch(resample):
+        clips = []
+        for f in files:
+            w, sr = torchaudio.load(f)
+            w = resample(w.mean(0) if w.shape[0] > 1 else w[0], sr)
+            w = w[:16000]
+            clips.append(F.pad(w, (0, 16000 - w.shape[-1])) if w.shape[-1] < 16000 else w)
+        x = torch.stack(clips).unsqueeze(1)
+        return db(mel(x))
+
+    functional = lambda w, sr: torchaudio.functional.resample(w, sr, 16000)
+    shape = tuple(batch(functional).shape)
+    assert shape == (32, 1, 64, 101), shape
+    add("audio_b32_ms", [t * 1e3 for t in timed(lambda: batch(functional), 3, 15)], "ms")
+    add("audio_b32_cached_resample_ms", [t * 1e3 for t in timed(lambda: batch(lambda w, sr: cached(w)), 3, 15)], "ms")
+
+
 def minilm_train(batch, tokens):
     """BertWorkloads.MiniLmTrainStep: all-MiniLM-L6-v2's architecture (random weights) as a 2-class classifier
     with mean pooling, training mode, AdamW(5e-5, weight decay 0.01), fixed right-padded token ids. The model
@@ -282,6 +320,7 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--data")
     ap.add_argument("--weights")
+    ap.add_argument("--audio", help="folder of 8 kHz WAV clips (default shared/data/spoken-digits)")
     a = ap.parse_args()
     only = a.only.split(",")
     unknown = [g for g in only if g not in GROUPS]
@@ -325,6 +364,8 @@ def main():
             feature_cache(os.path.join(data, "train"), weights)
         elif g == "bert_b32":
             add("minilm_train_b32_t64", minilm_train(32, 64), "ms")
+        elif g == "audio_b32":
+            audio_batch(a.audio or shared("data", "spoken-digits"))
     env["loadavg_end"] = loadavg()
     if a.json:
         with open(a.json, "w") as f:

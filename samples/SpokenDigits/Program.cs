@@ -10,6 +10,7 @@
 //   dotnet run -c Release --project samples/SpokenDigits -- [spoken-digits folder] [test speaker] [epochs] [recipe] [left-out speaker]
 // (a left-out speaker is used neither for training nor testing: to compare recipes on a training speaker, e.g.
 //  `-- <folder> nicolas 10 cosine theo`, without looking at theo.)
+//   (--wav2vec2 runs the wav2vec2 path instead: Wav2Vec2Path.cs)
 using System.Diagnostics;
 using System.Globalization;
 using TransferKit.Audio;
@@ -20,6 +21,11 @@ using TransferKit.Reports;
 using TransferKit.Training;
 using TransferKit.Transfer;
 
+if (Array.IndexOf(args, "--wav2vec2") is var w2v and >= 0) // the wav2vec2 path: Wav2Vec2Path.cs
+{
+    Wav2Vec2Path.Run(args.Where((_, i) => i != w2v).ToArray());
+    return;
+}
 string root = args.Length > 0 ? args[0] : SharedPaths.Find("data", "spoken-digits");
 string testSpeaker = args.Length > 1 ? args[1] : "theo";
 int epochs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;

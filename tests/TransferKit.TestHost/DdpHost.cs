@@ -15,6 +15,10 @@ using TransferKit.Transfer;
 /// writes the final state dict. With --hang-after-steps K it stops making progress after K optimizer
 /// steps ("rank R hanging") until killed; any TorchException prints "rank R failed: message" and
 /// exits with code 3.
+/// <c>--epochs N</c> trains N epochs instead of 2; <c>--checkpoint PATH</c> sets
+/// <see cref="TrainerOptions.CheckpointPath"/> (rank 0 writes it); <c>--resume PATH</c> continues the
+/// run from a checkpoint with <see cref="Trainer.Resume"/> instead of <see cref="Trainer.Fit"/>. Prints
+/// "rank R epoch E" after each epoch it trains and "rank R history N" (epochs in the result's history).
 /// </summary>
 internal static class DdpHost
 {
@@ -24,6 +28,8 @@ internal static class DdpHost
         int rank = int.Parse(args[1], CultureInfo.InvariantCulture), world = int.Parse(args[2], CultureInfo.InvariantCulture);
         int hangAfter = Option(args, "--hang-after-steps") ?? int.MaxValue;
         int timeout = Option(args, "--timeout-s") ?? 60;
+        int epochs = Option(args, "--epochs") ?? 2;
+        string? checkpoint = Text(args, "--checkpoint"), resume = Text(args, "--resume");
         Torch.NumThreads = 1;
         Torch.ManualSeed(100 + (ulong)rank); // different initial weights per rank: rank 0's must reach every rank
         try
@@ -45,15 +51,18 @@ internal static class DdpHost
                 new DataLoaderOptions { BatchSize = 12 / world, Shard = shard }, preprocessing.EvalTransform());
             var trainer = new Trainer(new TrainerOptions
             {
-                Epochs = 2,
+                Epochs = epochs,
                 LearningRate = 0.05,
                 CpuStep = CpuStepMode.Float32,
                 RestoreBestWeights = false,
                 Distributed = distributed,
+                CheckpointPath = checkpoint,
                 Callbacks = new TrainerCallback[] { new HangAfter(hangAfter, rank) },
             });
-            var result = trainer.Fit(model, train, val);
+            trainer.EpochCompleted += (_, e) => Console.WriteLine($"rank {rank} epoch {e.Epoch}");
+            var result = resume is null ? trainer.Fit(model, train, val) : trainer.Resume(resume, model, train, val);
             var last = result.History.Epochs[^1];
+            Console.WriteLine($"rank {rank} history {result.History.Epochs.Count}");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"rank {rank} metrics {last.Train.Loss:R} {last.Validation!.Loss:R} {last.Validation.Accuracy:R} {last.Validation.Samples}"));
             using (var state = model.StateDict()) TorchSerializer.SaveStateDict(weights, state);
@@ -66,10 +75,13 @@ internal static class DdpHost
         }
     }
 
-    private static int? Option(string[] args, string name)
+    private static int? Option(string[] args, string name) =>
+        Text(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : null;
+
+    private static string? Text(string[] args, string name)
     {
         int at = Array.IndexOf(args, name);
-        return at < 0 ? null : int.Parse(args[at + 1], CultureInfo.InvariantCulture);
+        return at < 0 ? null : args[at + 1];
     }
 
     /// <summary>Stops making progress after <c>steps</c> optimizer steps, until the process is killed.</summary>

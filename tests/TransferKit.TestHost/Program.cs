@@ -4,6 +4,7 @@
 //   dotnet TransferKit.TestHost.dll finetune <checkpoint> <final-weights> [--resume] [--hang-in-epoch N]
 //
 //   dotnet TransferKit.TestHost.dll ddp <store-file> <rank> <world> <weights-out> [--hang-after-steps K] [--timeout-s T]
+//       [--epochs N] [--checkpoint PATH] [--resume PATH]
 //   (one rank of a small data-parallel run: see DdpHost.cs)
 //
 // Prints "epoch N" after each epoch and "done" at the end; writes the final state dict to

@@ -56,7 +56,7 @@ TK_EXPORT int32_t tk_last_error_kind() { return last_error_kind; }
 TK_EXPORT const char* tk_torch_version() { return TORCH_VERSION; }
 
 // Bumped whenever the exported ABI changes; the managed side refuses a mismatched shim.
-TK_EXPORT int32_t tk_abi_version() { return 14; }
+TK_EXPORT int32_t tk_abi_version() { return 15; }
 
 TK_EXPORT int32_t tk_set_num_threads(int32_t n) {
   TK_TRY

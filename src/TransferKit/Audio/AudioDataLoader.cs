@@ -120,21 +120,22 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
         var clips = new Tensor[indices.Count];
         var targets = new long[indices.Count];
         var randoms = new Random[indices.Count];
-        int? rate = null;
+        var rates = new int[indices.Count];
         for (int k = 0; k < indices.Count; k++)
         {
             randoms[k] = new Random(SeedMixer.Mix(Options.Seed, epoch, indices[k]));
             using var sample = _dataset.Get(indices[k]);
             targets[k] = sample.Label;
-            var mono = Waveforms.MixToMono(sample.Waveform);
-            if (Options.SampleRate is { } target)
-                mono = _resamplers.GetOrAdd(sample.SampleRate, r => new Lazy<Resampler>(() => new Resampler(r, target))).Value.Apply(mono);
-            else if (rate is { } first && first != sample.SampleRate)
-                throw new InvalidOperationException($"Sample {indices[k]} is {sample.SampleRate} Hz but sample {indices[0]} is {first} Hz: set AudioLoaderOptions.SampleRate to resample them to one rate.");
-            rate ??= sample.SampleRate;
-            if (_waveformAugment is not null) mono = _waveformAugment(mono, randoms[k]);
-            clips[k] = mono;
+            rates[k] = sample.SampleRate;
+            clips[k] = Waveforms.MixToMono(sample.Waveform);
+            if (Options.SampleRate is null && rates[k] != rates[0])
+                throw new InvalidOperationException($"Sample {indices[k]} is {rates[k]} Hz but sample {indices[0]} is {rates[0]} Hz: set AudioLoaderOptions.SampleRate to resample them to one rate.");
         }
+        if (Options.SampleRate is { } target)
+            foreach (var group in Enumerable.Range(0, clips.Length).GroupBy(k => rates[k]).Where(g => g.Key != target))
+                ResampleTogether(clips, group.ToArray(), _resamplers.GetOrAdd(group.Key, r => new Lazy<Resampler>(() => new Resampler(r, target))).Value);
+        if (_waveformAugment is not null)
+            for (int k = 0; k < clips.Length; k++) clips[k] = _waveformAugment(clips[k], randoms[k]);
         var (values, lengths) = Waveforms.PadOrTruncate(clips, Options.MaxLength);
         if (Options.Normalize) values = Waveforms.NormalizeZeroMeanUnitVariance(values, lengths);
         var inputs = new ModelInputs();
@@ -155,6 +156,28 @@ public sealed class AudioDataLoader : IReadOnlyCollection<Batch>, IEpochAware, I
         var batch = new Batch(inputs, Torch.FromArray(targets, targets.Length));
         foreach (var t in batch.Inputs.Values.Append(batch.Targets)) t.DetachFromDisposeScope();
         return batch;
+    }
+
+    /// <summary>
+    /// Resamples the clips at <paramref name="members"/> in one call: zero-padded to the longest, stacked, resampled,
+    /// and each cut back to its own resampled length. Every kept output sample depends only on the clip's samples and
+    /// the zeros that resampling it alone pads with, so the result is that of resampling each clip by itself.
+    /// </summary>
+    private static void ResampleTogether(Tensor[] clips, int[] members, Resampler resampler)
+    {
+        if (members.Length == 1)
+        {
+            clips[members[0]] = resampler.Apply(clips[members[0]]);
+            return;
+        }
+        long longest = members.Max(k => clips[k].Size(0));
+        var stacked = Torch.Stack(members.Select(k => clips[k].Size(0) == longest ? clips[k] : AudioOps.ConstantPadLast(clips[k], 0, longest - clips[k].Size(0))).ToArray());
+        var resampled = resampler.Apply(stacked);
+        for (int m = 0; m < members.Length; m++)
+        {
+            int k = members[m];
+            clips[k] = resampled[m].Narrow(0, 0, resampler.OutputLength(clips[k].Size(0)));
+        }
     }
 
     /// <summary>Frees the resampling filters.</summary>

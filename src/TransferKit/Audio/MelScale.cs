@@ -65,7 +65,7 @@ public sealed record MelOptions
 /// </summary>
 public sealed class MelScale : IDisposable
 {
-    private readonly Tensor _filters;   // float32 [bins, NMels]
+    private readonly Tensor _filters;   // float32 [NMels, bins]: the filter bank transposed, so that mel = filters @ spectrogram comes out contiguous
 
     /// <summary>Builds the filters for spectrograms of <paramref name="frequencyBins"/> bins (<c>n_fft / 2 + 1</c>; default 201, i.e. n_fft 400).</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -75,7 +75,8 @@ public sealed class MelScale : IDisposable
         Options.Validate();
         ArgumentOutOfRangeException.ThrowIfLessThan(frequencyBins, 2);
         FrequencyBins = frequencyBins;
-        _filters = Torch.FromArray(Filters(frequencyBins, Options), frequencyBins, Options.NMels).DetachFromDisposeScope();  // owned by this object
+        using (var bank = Torch.FromArray(Filters(frequencyBins, Options), frequencyBins, Options.NMels))
+            _filters = bank.Transpose(0, 1).Contiguous().DetachFromDisposeScope();  // owned by this object
     }
 
     /// <summary>The settings.</summary>
@@ -93,9 +94,7 @@ public sealed class MelScale : IDisposable
         if (spectrogram.NDim < 2 || spectrogram.Size(spectrogram.NDim - 2) != FrequencyBins)
             throw new ArgumentException($"Expected a spectrogram [..., {FrequencyBins}, frames]; got [{string.Join(", ", spectrogram.Shape)}].", nameof(spectrogram));
         using var filters = spectrogram.Dtype == ScalarType.Float32 ? _filters.Alias() : _filters.To(spectrogram.Dtype);
-        using var t = spectrogram.Transpose(-1, -2);
-        using var mel = t.MatMul(filters);
-        return mel.Transpose(-1, -2);
+        return filters.MatMul(spectrogram);   // [NMels, bins] @ [..., bins, frames]: no transposed copies of the spectrogram
     }
 
     /// <summary>Frees the filters.</summary>

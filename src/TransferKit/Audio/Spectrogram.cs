@@ -1,5 +1,4 @@
 using TransferKit.Engine;
-using TransferKit.NN;
 
 namespace TransferKit.Audio;
 
@@ -103,13 +102,16 @@ public sealed record SpectrogramOptions
 
 /// <summary>
 /// The magnitude (or power) spectrogram of waveforms, equal to torchaudio's
-/// <c>transforms.Spectrogram</c> (one-sided STFT). The transform is a strided convolution of the
-/// (padded) signal with a windowed DFT basis, computed in double precision and returned in the
-/// input's dtype: [..., time] → [..., NFft / 2 + 1, frames]. Dispose it to free the basis.
+/// <c>transforms.Spectrogram</c> (one-sided STFT): [..., time] → [..., NFft / 2 + 1, frames]. The
+/// signal is padded here (centring, pad modes) and transformed by libtorch's FFT-based STFT, the
+/// routine torchaudio itself calls, in the waveform's precision (float32 or float64; other floating
+/// types are computed in float32 and converted back). The window is built once; dispose the
+/// transform to free it.
 /// </summary>
 public sealed class Spectrogram : IWaveformTransform, IDisposable
 {
-    private readonly Tensor _basis;   // float64 [2·bins, 1, 1, NFft]: cos rows, then −sin rows
+    private readonly Tensor _window32;   // float32 [NFft]: the analysis window centred in the frame, zeros around it
+    private readonly Tensor _window64;   // the same in float64
     private readonly double _powerScale;
 
     /// <summary>Builds the transform.</summary>
@@ -118,21 +120,14 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
     {
         Options = options ?? new SpectrogramOptions();
         Options.Validate();
-        int nFft = Options.NFft, bins = Options.FrequencyBins;
+        int nFft = Options.NFft;
         double[] window = Window(Options.Window, Options.EffectiveWinLength);
         int offset = (nFft - window.Length) / 2;
-        var basis = new double[2 * bins * nFft];
-        for (int k = 0; k < bins; k++)
-        {
-            for (int i = 0; i < window.Length; i++)
-            {
-                int n = offset + i;
-                double angle = 2 * Math.PI * ((long)k * n % nFft) / nFft;
-                basis[k * nFft + n] = window[i] * Math.Cos(angle);
-                basis[(bins + k) * nFft + n] = -window[i] * Math.Sin(angle);
-            }
-        }
-        _basis = Torch.FromArray(basis, 2 * bins, 1, 1, nFft).DetachFromDisposeScope();  // owned by this object, not by an open scope
+        var frame = new double[nFft];
+        Array.Copy(window, 0, frame, offset, window.Length);
+        // Both owned by this object, not by an open scope.
+        _window64 = Torch.FromArray(frame, nFft).DetachFromDisposeScope();
+        _window32 = Torch.FromArray(frame.Select(w => (float)w).ToArray(), nFft).DetachFromDisposeScope();
         double scale = Options.Normalized switch
         {
             SpectrogramNormalization.Window => window.Sum(w => w * w),
@@ -157,7 +152,7 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
     public Tensor Apply(Tensor waveform)
     {
         ArgumentNullException.ThrowIfNull(waveform);
-        ObjectDisposedException.ThrowIf(_basis.IsDisposed, this);
+        ObjectDisposedException.ThrowIf(_window32.IsDisposed, this);
         if (!waveform.Dtype.IsFloatingPoint() || waveform.NDim == 0)
             throw new ArgumentException($"A spectrogram needs a floating-point waveform [..., time]; got {waveform.Dtype} [{string.Join(", ", waveform.Shape)}].", nameof(waveform));
         long[] shape = waveform.Shape;
@@ -167,8 +162,8 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
             throw new ArgumentException($"A signal of {length} samples is shorter than one {nFft}-sample frame.", nameof(waveform));
 
         using var scope = Torch.NewDisposeScope();
-        var x = waveform.Reshape(-1, length).To(ScalarType.Float64);
-        long n = x.Size(0);
+        var compute = waveform.Dtype == ScalarType.Float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var x = waveform.Reshape(-1, length).To(compute);
         if (Options.Pad > 0) x = AudioOps.ConstantPadLast(x, Options.Pad, Options.Pad);
         if (Options.Center)
         {
@@ -177,19 +172,22 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
                 ? AudioOps.ConstantPadLast(x, half, half)
                 : AudioOps.IndexPadLast(x, half, half, reflect: Options.PadMode == PadMode.Reflect);
         }
-        var frames = Functional.Conv2d(x.View(n, 1, 1, x.Size(1)), _basis, stride: (1, Options.EffectiveHopLength));  // [n, 2·bins, 1, T]
-        long t = frames.Size(3);
-        var re = frames.Narrow(1, 0, bins);
-        var im = frames.Narrow(1, bins, bins);
-        var power = re * re + im * im;
+        var window = compute == ScalarType.Float64 ? _window64 : _window32;
+        var magnitude = Tensor.FromNative(NativeMethods.tk_stft_magnitude(x.Handle, nFft, Options.EffectiveHopLength, window.Handle));  // [n, bins, T]
+        long t = magnitude.Size(2);
+        var power = magnitude * magnitude;
         if (_powerScale != 1) power = power * _powerScale;
         var result = Options.Power == 2 ? power : Options.Power == 1 ? power.Sqrt() : power.Pow(Options.Power / 2);
         long[] outShape = [.. shape[..^1], bins, t];
         return result.To(waveform.Dtype).Reshape(outShape).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Frees the DFT basis.</summary>
-    public void Dispose() => _basis.Dispose();
+    /// <summary>Frees the window.</summary>
+    public void Dispose()
+    {
+        _window32.Dispose();
+        _window64.Dispose();
+    }
 
     /// <summary>A periodic window of <paramref name="length"/> samples.</summary>
     public static double[] Window(WindowFunction function, int length)

@@ -11,7 +11,7 @@ namespace TransferKit.Engine;
 internal static partial class NativeLibraryLoader
 {
     /// <summary>Must equal tk_abi_version() in src/TransferKit.Native/src/runtime.cpp.</summary>
-    internal const int ExpectedAbiVersion = 14;
+    internal const int ExpectedAbiVersion = 15;
 
     private const string FileName = "libTransferKitNative.so";
     private const string InstallHint =

@@ -54,6 +54,23 @@ public static partial class Functional
         return result.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Multi-head self-attention without the output projection: <paramref name="hidden"/> [N, T, H] is projected by
+    /// <paramref name="query"/>, <paramref name="key"/> and <paramref name="value"/>, split into
+    /// <paramref name="heads"/> heads, attended (<see cref="ScaledDotProductAttention"/>) and merged back to [N, T, H].
+    /// </summary>
+    public static Tensor SelfAttention(Tensor hidden, Module query, Module key, Module value, long heads, Tensor? additiveMask,
+                                       double dropoutP = 0, bool training = false)
+    {
+        ArgumentNullException.ThrowIfNull(hidden);
+        using var scope = Torch.NewDisposeScope();
+        var q = SplitHeads(query.Forward(hidden), heads);
+        var k = SplitHeads(key.Forward(hidden), heads);
+        var v = SplitHeads(value.Forward(hidden), heads);
+        var context = ScaledDotProductAttention(q, k, v, additiveMask, dropoutP, training);
+        return scope.MoveToOuter(MergeHeads(context));
+    }
+
     /// <summary>[N, T, heads · d] → [N, heads, T, d] (a view when possible).</summary>
     public static Tensor SplitHeads(Tensor x, long heads)
     {

@@ -14,7 +14,7 @@ namespace TransferKit.Onnx;
 public static class BertPretrained
 {
     /// <summary>The weight files looked for in a model folder, in order of preference.</summary>
-    public static IReadOnlyList<string> WeightFileNames { get; } = ["model.safetensors", "pytorch_model.bin"];
+    public static IReadOnlyList<string> WeightFileNames => HuggingFaceFolder.WeightFileNames;
 
     /// <summary>Reads a Hugging Face model folder into an encoder (the pooler only when the file has one).</summary>
     /// <exception cref="FileNotFoundException">The folder lacks <c>config.json</c> or a weight file.</exception>
@@ -104,26 +104,9 @@ public static class BertPretrained
         return CreateEncoder(config ?? BertConfig.MiniLmL6, encoder, model.SourceName);
     }
 
-    private static string ConfigPath(string folder)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(folder);
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"BERT model folder not found: {folder}");
-        return Path.Combine(folder, "config.json");
-    }
+    private static string ConfigPath(string folder) => HuggingFaceFolder.ConfigPath(folder, "BERT");
 
-    private static string WeightPath(string folder)
-    {
-        foreach (string name in WeightFileNames)
-        {
-            string path = Path.Combine(folder, name);
-            if (File.Exists(path)) return path;
-        }
-        throw new FileNotFoundException($"{folder} holds no BERT weights: expected one of {string.Join(", ", WeightFileNames)}.");
-    }
+    private static string WeightPath(string folder) => HuggingFaceFolder.WeightPath(folder, "BERT");
 
-    private static StateDict ReadWeights(string folder)
-    {
-        string path = WeightPath(folder);
-        return path.EndsWith(".safetensors", StringComparison.Ordinal) ? SafeTensors.Load(path) : TorchSerializer.LoadStateDict(path);
-    }
+    private static StateDict ReadWeights(string folder) => HuggingFaceFolder.ReadWeights(WeightPath(folder));
 }

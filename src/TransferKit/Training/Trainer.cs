@@ -138,7 +138,13 @@ public sealed class Trainer
             }
             for (int epoch = firstEpoch; epoch <= _options.Epochs && !context.StopRequested; epoch++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Seen between epochs: the run is at the start of this epoch (past the batches a resume skips).
+                    context.Epoch = epoch;
+                    context.BatchesDone = skipBatches;
+                    Cancel(context, callbacks);
+                }
                 var clock = Stopwatch.StartNew();
                 context.Epoch = epoch;
                 foreach (var c in callbacks) c.OnEpochStart(context);
@@ -164,6 +170,20 @@ public sealed class Trainer
         var best = Improvement.BestEpoch(history, monitor, higherIsBetter, _options.EarlyStoppingMinDelta);
         bool early = context.StopRequested && context.Epoch < _options.Epochs;
         return new TrainingResult(history, best, early, early ? context.StopReason : null);
+    }
+
+    /// <summary>
+    /// Tells every callback that the run was cancelled at <see cref="TrainerContext.Epoch"/> after
+    /// <see cref="TrainerContext.BatchesDone"/> batches (the checkpoint writer saves that point, a report marks
+    /// the run cancelled), then throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void Cancel(TrainerContext context, IEnumerable<TrainerCallback> callbacks)
+    {
+        _logger.LogWarning("Training cancelled during epoch {Epoch} after {Batches} batches", context.Epoch, context.BatchesDone);
+        foreach (var c in callbacks) c.OnCancelled(context);
+        throw new OperationCanceledException(
+            $"Training was cancelled during epoch {context.Epoch} after {context.BatchesDone} batches.", context.CancellationToken);
     }
 
     /// <summary>The callbacks the options ask for: logging, schedule, best weights, early stopping, progress (first), checkpoint (last).</summary>
@@ -267,12 +287,7 @@ public sealed class Trainer
                 context.EndStep();
             }
             if (BatchCompleted is { } handler) handler(this, context.CurrentProgress());
-            if (cancellationToken.IsCancellationRequested)
-            {
-                _logger.LogWarning("Training cancelled during epoch {Epoch} after {Batches} batches", context.Epoch, batchIndex);
-                foreach (var c in callbacks) c.OnCancelled(context);
-                throw new OperationCanceledException($"Training was cancelled during epoch {context.Epoch} after {batchIndex} batches.", cancellationToken);
-            }
+            if (cancellationToken.IsCancellationRequested) Cancel(context, callbacks);
         }
         if (pending > 0) ApplyStep(context, callbacks, ref clipped);
         if (batchIndex == 0) throw new InvalidOperationException("The training data produced no batches.");

@@ -149,6 +149,42 @@ public sealed class CallbackTests : IDisposable
         Assert.Equal(3, second.Epochs);
     }
 
+    /// <summary>Records where each OnCancelled call found the run.</summary>
+    private sealed class CancelRecorder : TrainerCallback
+    {
+        public List<(int Epoch, int Batches)> Calls { get; } = new();
+        public override void OnCancelled(TrainerContext context) => Calls.Add((context.Epoch, context.BatchesDone));
+    }
+
+    [Fact]
+    public void ACancellationSeenBetweenEpochsTellsTheCallbacksAndResumesAtTheNextEpoch()
+    {
+        string checkpoint = Path.Combine(_dir, "between.pth");
+        var recorder = new CancelRecorder();
+        TrainerOptions Options(Counter counter, params TrainerCallback[] more) => new()
+        {
+            Epochs = 3,
+            LearningRate = 0.05,
+            CheckpointPath = checkpoint,
+            Callbacks = new TrainerCallback[] { counter }.Concat(more).ToArray(),
+        };
+        using var model = Mlp();
+        var first = new Counter();
+        using var cts = new CancellationTokenSource();
+        var trainer = new Trainer(Options(first, recorder));
+        trainer.EpochCompleted += (_, e) => { if (e.Epoch == 1) cts.Cancel(); };
+        var e = Assert.ThrowsAny<OperationCanceledException>(() => trainer.Fit(model, new Blobs(100, 10, 1), cancellationToken: cts.Token));
+        Assert.Contains("epoch 2 after 0 batches", e.Message);
+        Assert.Equal(new[] { (2, 0) }, recorder.Calls);
+        Assert.Equal(10, first.Batches);
+
+        using var resumed = Mlp();
+        var second = new Counter();
+        var result = new Trainer(Options(second)).Resume(checkpoint, resumed, new Blobs(100, 10, 1));
+        Assert.Equal(new[] { 1, 2, 3 }, result.History.Epochs.Select(x => x.Epoch));
+        Assert.Equal(30, second.Batches); // the checkpoint's 10 + 10 in epoch 2 + 10 in epoch 3
+    }
+
     /// <summary>Fraction of labels predicted wrong (multi-label), lower is better.</summary>
     private sealed class LabelErrorRate : Metric
     {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using TransferKit.Engine;
 
@@ -123,17 +122,7 @@ public sealed record BertConfig
         }
     }
 
-    private static long Long(JsonElement root, string name, long fallback, string source)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
-        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long x)) return x;
-        throw new InvalidDataException($"{source}: '{name}' must be an integer (found {v.GetRawText()}).");
-    }
+    private static long Long(JsonElement root, string name, long fallback, string source) => HfConfigFields.Long(root, name, fallback, source);
 
-    private static double Double(JsonElement root, string name, double fallback, string source)
-    {
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
-        if (v.ValueKind == JsonValueKind.Number) return v.GetDouble();
-        throw new InvalidDataException($"{source}: '{name}' must be a number (found {v.GetRawText().ToString(CultureInfo.InvariantCulture)}).");
-    }
+    private static double Double(JsonElement root, string name, double fallback, string source) => HfConfigFields.Double(root, name, fallback, source);
 }

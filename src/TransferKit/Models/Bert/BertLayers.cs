@@ -72,12 +72,7 @@ public sealed class BertSelfAttention : Module
     /// <summary>Attends over hidden states [N, T, H] with an additive mask [N, 1, 1, T] (or null).</summary>
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
-        using var scope = Torch.NewDisposeScope();
-        var q = Functional.SplitHeads(_query.Forward(hidden), _heads);
-        var k = Functional.SplitHeads(_key.Forward(hidden), _heads);
-        var v = Functional.SplitHeads(_value.Forward(hidden), _heads);
-        var context = Functional.ScaledDotProductAttention(q, k, v, additiveMask, _dropout, Training);
-        return scope.MoveToOuter(Functional.MergeHeads(context));
+        return Functional.SelfAttention(hidden, _query, _key, _value, _heads, additiveMask, _dropout, Training);
     }
 
     /// <inheritdoc />
@@ -153,13 +148,7 @@ public sealed class BertIntermediate : Module
         ArgumentNullException.ThrowIfNull(config);
         _dense = RegisterModule("dense", new Linear(config.HiddenSize, config.IntermediateSize));
         Activation = config.HiddenAct;
-        _activation = config.HiddenAct switch
-        {
-            "gelu" => x => Functional.Gelu(x),
-            "gelu_new" or "gelu_pytorch_tanh" => x => Functional.Gelu(x, tanhApproximation: true),
-            "relu" => Functional.Relu,
-            _ => throw new ArgumentException($"Unsupported hidden_act '{config.HiddenAct}'.", nameof(config)),
-        };
+        _activation = HfActivations.Get(config.HiddenAct);
     }
 
     /// <summary>The activation's Hugging Face name (<c>hidden_act</c>).</summary>

@@ -29,19 +29,8 @@ public static class BertStateDictKeys
     /// <c>bert.</c>) and the rest (e.g. <c>classifier.weight</c>). The tensors are the same objects:
     /// the caller keeps owning them.
     /// </summary>
-    public static (Dictionary<string, Tensor> Encoder, Dictionary<string, Tensor> Head) Split(IReadOnlyDictionary<string, Tensor> checkpoint)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        var encoder = new Dictionary<string, Tensor>();
-        var head = new Dictionary<string, Tensor>();
-        foreach (var (key, tensor) in checkpoint)
-        {
-            if (Normalize(key) is not { } name) continue;
-            if (name.StartsWith("bert.", StringComparison.Ordinal)) encoder[name["bert.".Length..]] = tensor;
-            else if (name.StartsWith("embeddings.", StringComparison.Ordinal) || name.StartsWith("encoder.", StringComparison.Ordinal)
-                     || name.StartsWith("pooler.", StringComparison.Ordinal)) encoder[name] = tensor;
-            else head[name] = tensor;
-        }
-        return (encoder, head);
-    }
+    public static (Dictionary<string, Tensor> Encoder, Dictionary<string, Tensor> Head) Split(IReadOnlyDictionary<string, Tensor> checkpoint) =>
+        HfStateDictSplit.Split(checkpoint, Normalize, "bert.", EncoderRoots);
+
+    private static readonly string[] EncoderRoots = ["embeddings.", "encoder.", "pooler."];
 }
