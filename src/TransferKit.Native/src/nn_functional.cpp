@@ -79,7 +79,15 @@ TK_EXPORT tk_tensor tk_silu(tk_tensor input) {
 // approximate: 0 = exact erf form, 1 = tanh approximation.
 TK_EXPORT tk_tensor tk_gelu(tk_tensor input, int32_t approximate) {
   TK_TRY
-  return tk::wrap(at::gelu(*input, approximate ? "tanh" : "none"));
+  const at::Tensor& x = *input;
+  at::Tensor y = at::gelu(x, approximate ? "tanh" : "none");
+  // libtorch 1.13's oneDNN backward of the exact GELU (contiguous float CPU input) reads the incoming
+  // gradient as if it were contiguous, so a transposed one (conv -> GELU -> transpose) gives wrong
+  // gradients, up to 1e30. Two views whose backward is a reshape hand GELU a contiguous gradient:
+  // one copy, and only when the gradient was not contiguous.
+  if (!approximate && x.device().is_cpu() && x.requires_grad() && at::GradMode::is_enabled() && x.is_contiguous())
+    y = y.view({-1}).view(y.sizes());
+  return tk::wrap(std::move(y));
   TK_CATCH(nullptr)
 }
 

@@ -96,6 +96,11 @@ public static unsafe partial class Functional
     public static Tensor Silu(Tensor input) => Tensor.FromNative(NativeMethods.tk_silu(input.Handle));
 
     /// <summary>Gaussian error linear unit; <paramref name="tanhApproximation"/> selects PyTorch's approximate="tanh".</summary>
+    /// <remarks>
+    /// libtorch 1.13's oneDNN backward of the exact GELU computes wrong gradients when the gradient arriving
+    /// from later layers is not contiguous (GELU followed by a transpose); on the CPU, with gradients on,
+    /// this function makes that gradient contiguous first (a copy only in that case), so the result is right.
+    /// </remarks>
     public static Tensor Gelu(Tensor input, bool tanhApproximation = false) =>
         Tensor.FromNative(NativeMethods.tk_gelu(input.Handle, tanhApproximation ? 1 : 0));
 
