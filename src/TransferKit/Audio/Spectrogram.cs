@@ -112,7 +112,7 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
 {
     private readonly Tensor _window32;   // float32 [NFft]: the analysis window centred in the frame, zeros around it
     private readonly Tensor _window64;   // the same in float64
-    private readonly double _powerScale;
+    private readonly double _magnitudeScale;   // 1 / sqrt(normaliser), applied to |STFT| as torchaudio divides the STFT
 
     /// <summary>Builds the transform.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -134,7 +134,7 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
             SpectrogramNormalization.FrameLength => nFft,
             _ => 1,
         };
-        _powerScale = 1 / scale;
+        _magnitudeScale = 1 / Math.Sqrt(scale);
     }
 
     /// <summary>The settings.</summary>
@@ -175,9 +175,9 @@ public sealed class Spectrogram : IWaveformTransform, IDisposable
         var window = compute == ScalarType.Float64 ? _window64 : _window32;
         var magnitude = Tensor.FromNative(NativeMethods.tk_stft_magnitude(x.Handle, nFft, Options.EffectiveHopLength, window.Handle));  // [n, bins, T]
         long t = magnitude.Size(2);
-        var power = magnitude * magnitude;
-        if (_powerScale != 1) power = power * _powerScale;
-        var result = Options.Power == 2 ? power : Options.Power == 1 ? power.Sqrt() : power.Pow(Options.Power / 2);
+        if (_magnitudeScale != 1) magnitude = magnitude * _magnitudeScale;
+        // torchaudio: |STFT| ** power, straight from the magnitude (no square and square root again for power 1).
+        var result = Options.Power == 1 ? magnitude : Options.Power == 2 ? magnitude * magnitude : magnitude.Pow(Options.Power);
         long[] outShape = [.. shape[..^1], bins, t];
         return result.To(waveform.Dtype).Reshape(outShape).MoveToOuterDisposeScope();
     }
