@@ -51,20 +51,12 @@ public sealed class Wav2Vec2ConvLayer : Module
     public Conv1d Conv => _conv;
 
     /// <summary>[N, C_in, T] → [N, C_out, T'].</summary>
-    public override Tensor Forward(Tensor input) => Forward(input, framesLast: false);
-
-    /// <summary>
-    /// [N, C_in, T] → [N, C_out, T'], or [N, T', C_out] (a transposed view) when <paramref name="framesLast"/>.
-    /// The transpose comes before the activation: libtorch 1.13's oneDNN GELU backward computes wrong gradients
-    /// (even garbage) for a contiguous input whose gradient arrives transposed; a transposed input takes the native kernel.
-    /// </summary>
-    public Tensor Forward(Tensor input, bool framesLast)
+    public override Tensor Forward(Tensor input)
     {
         using var scope = Torch.NewDisposeScope();
         var x = _conv.Forward(input);
         if (Norm == Wav2Vec2ConvNorm.Group) x = _norm!.Forward(x);
         else if (Norm == Wav2Vec2ConvNorm.Layer) x = _norm!.Forward(x.Transpose(1, 2)).Transpose(1, 2);
-        if (framesLast) x = x.Transpose(1, 2);
         return _activation(x).MoveToOuterDisposeScope();
     }
 }
@@ -91,22 +83,22 @@ public sealed class Wav2Vec2FeatureEncoder : Module
     /// <summary>Waveforms [N, L] → features [N, C, T].</summary>
     public override Tensor Forward(Tensor input)
     {
-        using var frames = ForwardFrames(input);
-        return frames.Transpose(1, 2);
-    }
-
-    /// <summary>Waveforms [N, L] → feature frames [N, T, C] (what the feature projection reads).</summary>
-    public Tensor ForwardFrames(Tensor input)
-    {
         ArgumentNullException.ThrowIfNull(input);
         if (input.NDim != 2) throw new ArgumentException($"input_values must be [batch, samples]; got [{string.Join(", ", input.Shape)}].", nameof(input));
         var hidden = input.Unsqueeze(1);
-        for (int k = 0; k < _layers.Count; k++)
+        foreach (var layer in _layers)
         {
-            var next = ((Wav2Vec2ConvLayer)_layers[k]).Forward(hidden, framesLast: k == _layers.Count - 1);
+            var next = layer.Forward(hidden);
             hidden.Dispose();
             hidden = next;
         }
         return hidden;
+    }
+
+    /// <summary>Waveforms [N, L] → feature frames [N, T, C] (a transposed view; what the feature projection reads).</summary>
+    public Tensor ForwardFrames(Tensor input)
+    {
+        using var features = Forward(input);
+        return features.Transpose(1, 2);
     }
 }

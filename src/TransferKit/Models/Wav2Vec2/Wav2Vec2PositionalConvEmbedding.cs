@@ -79,7 +79,6 @@ public sealed class Wav2Vec2PositionalConvEmbedding : Module
         using var scope = Torch.NewDisposeScope();
         var x = _conv.Forward(input.Transpose(1, 2));
         if (_kernel % 2 == 0) x = x.Narrow(2, 0, x.Size(2) - 1);
-        // Transposed before GELU: see Wav2Vec2ConvLayer.Forward(Tensor, bool) on libtorch 1.13's oneDNN GELU backward.
-        return Functional.Gelu(x.Transpose(1, 2)).MoveToOuterDisposeScope();
+        return Functional.Gelu(x).Transpose(1, 2).MoveToOuterDisposeScope();
     }
 }
